@@ -1,0 +1,271 @@
+"""The query parameters of the post lists, as a django-filter FilterSet."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions
+
+from api.context import tag_directory
+from blog.slugs import is_valid_slug
+
+ORDERINGS = {
+    "-published_at": ("-published_at", "-id"),
+    "published_at": ("published_at", "id"),
+    "title": ("title", "id"),
+    "-title": ("-title", "-id"),
+}
+
+
+class SlugListField(forms.Field):
+    """Every value of a repeated parameter (`?tag=a&tag=b`), empty ones dropped."""
+
+    widget = forms.SelectMultiple
+    default_validators = [ProhibitNullCharactersValidator()]
+
+    def to_python(self, value) -> list[str]:
+        if not value:
+            return []
+        values = [value] if isinstance(value, str) else list(value)
+        return list(dict.fromkeys(v for v in values if v != ""))
+
+    def run_validators(self, value: list[str]) -> None:
+        for item in value:
+            super().run_validators(item)
+
+    def validate(self, value: list[str]) -> None:
+        for item in value:
+            if not is_valid_slug(item):
+                raise forms.ValidationError(
+                    "%(value)r is not a tag slug (lowercase letters, digits and "
+                    "hyphens).",
+                    code="invalid_slug",
+                    params={"value": item[:60]},
+                )
+
+
+class SlugListFilter(django_filters.Filter):
+    field_class = SlugListField
+
+
+class DateBoundField(forms.Field):
+    """An ISO date or datetime; a datetime without an offset is UTC."""
+
+    default_validators = [ProhibitNullCharactersValidator()]
+
+    def to_python(self, value) -> date | datetime | None:
+        if value in (None, ""):
+            return None
+        text = str(value).strip()
+        try:
+            if len(text) == 10:
+                return date.fromisoformat(text)
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise forms.ValidationError(
+                "Enter an ISO 8601 date (2026-11-26) or datetime "
+                "(2026-11-26T07:08:14Z).",
+                code="invalid_datetime",
+            ) from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+
+
+class YearField(forms.Field):
+    default_validators = [ProhibitNullCharactersValidator()]
+
+    def to_python(self, value) -> int | None:
+        if value in (None, ""):
+            return None
+        text = str(value)
+        if not (len(text) == 4 and text.isascii() and text.isdigit()) or text < "1000":
+            raise forms.ValidationError(
+                "Enter a four-digit year (for example 2026).", code="invalid_year"
+            )
+        return int(text)
+
+
+_SLUG_SCHEMA = {
+    "type": "string",
+    "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    "maxLength": 200,
+}
+_DATE_OR_DATETIME = [
+    {"type": "string", "format": "date"},
+    {"type": "string", "format": "date-time"},
+]
+
+
+def _choice_error(name: str, choices) -> dict:
+    allowed = ", ".join(choices)
+    return {"invalid_choice": f"'{name}' must be one of: {allowed}."}
+
+
+class PostFilter(django_filters.FilterSet):
+    tag = SlugListFilter(method="filter_tag")
+    tag_match = django_filters.ChoiceFilter(
+        choices=[("any", "any"), ("all", "all")],
+        method="filter_nothing",
+        error_messages=_choice_error("tag_match", ["any", "all"]),
+    )
+    exclude_tag = SlugListFilter(method="filter_exclude_tag")
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=settings.API_SEARCH_MAX_LENGTH
+    )
+    featured = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        method="filter_featured",
+        error_messages=_choice_error("featured", ["true", "false"]),
+    )
+    published_after = django_filters.Filter(
+        field_class=DateBoundField, method="filter_published_after"
+    )
+    published_before = django_filters.Filter(
+        field_class=DateBoundField, method="filter_published_before"
+    )
+    year = django_filters.Filter(field_class=YearField, method="filter_year")
+    ordering = django_filters.ChoiceFilter(
+        choices=[(key, key) for key in ORDERINGS],
+        method="filter_ordering",
+        error_messages=_choice_error("ordering", ORDERINGS),
+    )
+
+    def filter_queryset(self, queryset):
+        self._reject_unknown_tags()
+        return super().filter_queryset(queryset)
+
+    def _reject_unknown_tags(self) -> None:
+        directory = tag_directory(self.request)
+        errors = {}
+        for name in ("tag", "exclude_tag"):
+            unknown = directory.unknown_slugs(self.form.cleaned_data.get(name) or [])
+            if unknown:
+                listed = ", ".join(repr(slug) for slug in unknown)
+                errors[name] = [
+                    exceptions.ErrorDetail(f"Unknown tag: {listed}.", "unknown_tag")
+                ]
+        if errors:
+            raise exceptions.ValidationError(errors)
+
+    def _tags(self, slugs: list[str]):
+        return tag_directory(self.request).find(slugs)
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "enum": ["any", "all"],
+            "default": "any",
+            "description": "`any`: posts with at least one of the `tag`s; "
+            "`all`: posts with every one.",
+        }
+    )
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # tag_match only changes how `tag` filters
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": _SLUG_SCHEMA,
+            "description": "Tag slug; repeat for several (`?tag=a&tag=b`). "
+            "An unknown slug is a 400.",
+            "example": ["engineering"],
+        }
+    )
+    def filter_tag(self, queryset, name, slugs):
+        if self.form.cleaned_data.get("tag_match") == "all":
+            return queryset.with_all_tags(self._tags(slugs))
+        return queryset.with_any_tag(self._tags(slugs))
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": _SLUG_SCHEMA,
+            "description": "Leave out posts with this tag; repeatable. "
+            "An unknown slug is a 400.",
+            "example": ["career"],
+        }
+    )
+    def filter_exclude_tag(self, queryset, name, slugs):
+        return queryset.without_tags(self._tags(slugs))
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "maxLength": settings.API_SEARCH_MAX_LENGTH,
+            "description": "Full-text search over title, summary and body, ranked "
+            "by relevance unless `ordering` is given. On PostgreSQL, web-search "
+            'syntax: `"exact phrase"`, `or`, `-word`, with English stemming.',
+            "example": "failure isolation",
+        }
+    )
+    def filter_search(self, queryset, name, text):
+        return queryset.matching(
+            text, ranked=not self.form.cleaned_data.get("ordering")
+        )
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "enum": ["true", "false"],
+            "description": "`true`: only featured posts; `false`: only the others.",
+        }
+    )
+    def filter_featured(self, queryset, name, featured: bool):
+        return queryset.filter(featured=featured)
+
+    @extend_schema_field(
+        {
+            "oneOf": _DATE_OR_DATETIME,
+            "description": "Inclusive lower bound on `published_at`. A date alone "
+            "starts at 00:00 UTC that day; a datetime without an offset is UTC.",
+            "example": "2026-01-01",
+        }
+    )
+    def filter_published_after(self, queryset, name, value):
+        if not isinstance(value, datetime):
+            value = datetime.combine(value, time.min, tzinfo=UTC)
+        return queryset.published_between(after=value)
+
+    @extend_schema_field(
+        {
+            "oneOf": _DATE_OR_DATETIME,
+            "description": "Inclusive upper bound on `published_at`. A date alone "
+            "covers that whole UTC day; a datetime without an offset is UTC.",
+            "example": "2026-12-31",
+        }
+    )
+    def filter_published_before(self, queryset, name, value):
+        if not isinstance(value, datetime):
+            value = datetime.combine(value, time.max, tzinfo=UTC)
+        return queryset.published_between(before=value)
+
+    @extend_schema_field(
+        {
+            "type": "integer",
+            "minimum": 1000,
+            "maximum": 9999,
+            "description": "Four-digit year of `published_at` (UTC).",
+            "example": 2026,
+        }
+    )
+    def filter_year(self, queryset, name, year):
+        return queryset.in_year(year)
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "enum": list(ORDERINGS),
+            "default": "-published_at",
+            "description": "Sort order. Default: newest first (by relevance when "
+            "`search` is given).",
+        }
+    )
+    def filter_ordering(self, queryset, name, value):
+        return queryset.order_by(*ORDERINGS[value])

@@ -1,0 +1,95 @@
+"""Page-number pagination with strict parameters, and the unpaginated index wrapper."""
+
+from collections import OrderedDict
+
+from rest_framework import exceptions, pagination
+from rest_framework.response import Response
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+def _positive_int(request, name: str) -> int | None:
+    raw = request.query_params.get(name, "")
+    if raw == "":
+        return None
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise exceptions.ValidationError(
+            {name: [f"'{name}' must be a whole number of 1 or more."]}
+        )
+    return int(raw)
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """`page` is 1-based (past the end: 404); `page_size` above 100 is clamped."""
+
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    last_page_strings = ()
+
+    def get_page_size(self, request) -> int:
+        size = _positive_int(request, self.page_size_query_param)
+        return self.page_size if size is None else min(size, self.max_page_size)
+
+    def get_page_number(self, request, paginator) -> int:
+        return _positive_int(request, self.page_query_param) or 1
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        page_size = self.get_page_size(request)
+        paginator = self.django_paginator_class(queryset, page_size)
+        page_number = self.get_page_number(request, paginator)
+        if page_number > 1 and page_number > paginator.num_pages:
+            raise exceptions.NotFound(
+                f"Page {page_number} is past the last page ({paginator.num_pages})."
+            )
+        self.page = paginator.page(page_number)
+        return list(self.page)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "1-based page number. A page past the last is a 404.",
+                "schema": {"type": "integer", "minimum": 1, "default": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    f"Results per page, default {DEFAULT_PAGE_SIZE}. Values above "
+                    f"{MAX_PAGE_SIZE} are clamped to {MAX_PAGE_SIZE}."
+                ),
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_PAGE_SIZE,
+                    "default": DEFAULT_PAGE_SIZE,
+                },
+            },
+        ]
+
+
+class CountedListPagination(pagination.BasePagination):
+    """No pages: the whole list, wrapped as `{"count", "results"}`."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.rows = list(queryset)
+        return self.rows
+
+    def get_paginated_response(self, data) -> Response:
+        return Response(OrderedDict([("count", len(self.rows)), ("results", data)]))
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return {
+            "type": "object",
+            "required": ["count", "results"],
+            "properties": {
+                "count": {"type": "integer", "example": 14},
+                "results": schema,
+            },
+        }

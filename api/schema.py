@@ -1,0 +1,79 @@
+"""OpenAPI schema: parameter documentation, the Error component, and hooks."""
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+
+ERROR_COMPONENT = {
+    "type": "object",
+    "description": "The one shape of every error response.",
+    "required": ["status", "code", "detail", "errors"],
+    "properties": {
+        "status": {"type": "integer", "description": "The HTTP status code."},
+        "code": {
+            "type": "string",
+            "description": "Machine-readable error kind.",
+            "example": "invalid_parameter",
+        },
+        "detail": {"type": "string", "description": "A sentence for humans."},
+        "errors": {
+            "type": "array",
+            "description": "For a 400: one entry per offending parameter.",
+            "items": {"$ref": "#/components/schemas/ParameterError"},
+        },
+    },
+}
+PARAMETER_ERROR_COMPONENT = {
+    "type": "object",
+    "required": ["parameter", "code", "detail"],
+    "properties": {
+        "parameter": {"type": "string", "example": "tag"},
+        "code": {"type": "string", "example": "unknown_tag"},
+        "detail": {"type": "string", "example": "Unknown tag: 'nope'."},
+    },
+}
+
+ERROR_RESPONSES = {
+    "400": "A query parameter is invalid; `errors` names it.",
+    "404": "No such resource, or a page past the last.",
+    "405": "Only GET, HEAD and OPTIONS are allowed.",
+    "406": "The `Accept` header or `format` asks for something other than JSON.",
+    "429": "Too many requests (only when rate limiting is configured).",
+    "503": "The database is unreachable; retry after the `Retry-After` seconds.",
+}
+# Operations without parameters or a path variable cannot answer 400 or 404.
+_NO_400 = {"getPost", "getTag", "listTags", "getIndex", "getApiRoot"}
+_NO_404 = {"getIndex", "getApiRoot"}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Operation ids come from each view's `extend_schema(operation_id=...)`."""
+
+    def get_paginated_name(self, serializer_name: str) -> str:
+        if serializer_name == "IndexEntry":
+            return "WritingIndex"  # unpaginated: {"count", "results"}
+        return super().get_paginated_name(serializer_name)
+
+
+def only_public_api(endpoints):
+    """Document the content API; leave the schema and docs endpoints out."""
+    hidden = ("/api/v1/schema/", "/api/v1/docs/", "/api/v1/redoc/")
+    return [endpoint for endpoint in endpoints if endpoint[0] not in hidden]
+
+
+def add_error_responses(result, generator, request, public):
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_COMPONENT
+    schemas["ParameterError"] = PARAMETER_ERROR_COMPONENT
+    reference = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            operation_id = operation.get("operationId", "")
+            for status, description in ERROR_RESPONSES.items():
+                if status == "400" and operation_id in _NO_400:
+                    continue
+                if status == "404" and operation_id in _NO_404:
+                    continue
+                operation["responses"][status] = {
+                    "description": description,
+                    "content": {"application/json": {"schema": reference}},
+                }
+    return result

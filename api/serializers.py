@@ -1,0 +1,138 @@
+"""The shapes of the contract (`../shared/design/api-v1.md`), field by field."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.context import tag_directory
+
+
+class TagRefSerializer(serializers.Serializer):
+    slug = serializers.SlugField(help_text="The tag's slug, its address.")
+    name = serializers.CharField(help_text="The tag's display name.")
+
+
+@extend_schema_field(TagRefSerializer(many=True))
+class TagRefListField(serializers.Field):
+    """A post's tags, resolved from their ids through the request's tag directory."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("source", "tag_ids")
+        kwargs.setdefault("help_text", "The post's tags, ordered by name.")
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, tag_ids) -> list[dict]:
+        directory = tag_directory(self.context["request"])
+        return [
+            {"slug": tag.slug, "name": tag.name}
+            for tag in directory.entries_for(tag_ids)
+        ]
+
+
+class AbsoluteUrlField(serializers.HyperlinkedIdentityField):
+    """The absolute URL of the resource in this API."""
+
+    def __init__(self, view_name: str, **kwargs) -> None:
+        kwargs.setdefault("help_text", "Absolute URL of this resource in the API.")
+        super().__init__(view_name=view_name, lookup_field="slug", **kwargs)
+
+
+class PostLinkSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    published_at = serializers.DateTimeField()
+
+
+class PostSummarySerializer(serializers.Serializer):
+    slug = serializers.SlugField(help_text="The post's slug, its address.")
+    title = serializers.CharField()
+    summary = serializers.CharField(help_text="Plain text, one or two sentences.")
+    published_at = serializers.DateTimeField(help_text="When the post went live (UTC).")
+    updated_at = serializers.DateTimeField(help_text="Last edit (UTC).")
+    reading_time_minutes = serializers.IntegerField(
+        min_value=1, help_text="Estimated reading time, at least 1."
+    )
+    featured = serializers.BooleanField()
+    tags = TagRefListField()
+    url = AbsoluteUrlField(view_name="api:post-detail")
+
+
+class TocEntrySerializer(serializers.Serializer):
+    level = serializers.IntegerField(
+        min_value=2, max_value=4, help_text="Heading level."
+    )
+    id = serializers.CharField(help_text="The heading's `id` anchor in `body_html`.")
+    text = serializers.CharField(help_text="The heading's text.")
+
+
+class PostSerializer(PostSummarySerializer):
+    body_markdown = serializers.CharField(
+        source="body", help_text="The body as written: CommonMark Markdown."
+    )
+    body_html = serializers.CharField(
+        help_text="The body rendered to sanitised HTML; headings carry `id` anchors."
+    )
+    word_count = serializers.IntegerField(min_value=0)
+    toc = TocEntrySerializer(many=True, help_text="Table of contents (h2 to h4).")
+    previous = PostLinkSerializer(
+        source="previous_post",
+        allow_null=True,
+        help_text="The next older visible post; null for the oldest.",
+    )
+    next = PostLinkSerializer(
+        source="next_post",
+        allow_null=True,
+        help_text="The next newer visible post; null for the newest.",
+    )
+    related = PostSummarySerializer(
+        source="related_posts",
+        many=True,
+        help_text="Up to 3 other visible posts sharing a tag, newest first.",
+    )
+
+
+class TagSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    post_count = serializers.IntegerField(
+        min_value=0, help_text="Number of visible posts with this tag."
+    )
+    url = AbsoluteUrlField(view_name="api:tag-detail")
+
+
+class IndexListSerializer(serializers.ListSerializer):
+    """Index rows are tuples straight from the database; no per-row field objects."""
+
+    def to_representation(self, rows) -> list[dict]:
+        directory = tag_directory(self.context["request"])
+        return [
+            {
+                "slug": slug,
+                "title": title,
+                "summary": summary,
+                "published_at": published_at,
+                "tags": [tag.slug for tag in directory.entries_for(tag_ids)],
+            }
+            for slug, title, summary, published_at, tag_ids in rows
+        ]
+
+
+class IndexEntrySerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    published_at = serializers.DateTimeField()
+    tags = serializers.ListField(
+        child=serializers.SlugField(), help_text="The post's tag slugs."
+    )
+
+    class Meta:
+        list_serializer_class = IndexListSerializer
+
+
+class ApiRootSerializer(serializers.Serializer):
+    posts = serializers.URLField()
+    tags = serializers.URLField()
+    index = serializers.URLField()
+    schema = serializers.URLField()
+    docs = serializers.URLField()

@@ -1,0 +1,34 @@
+from django.urls import path, register_converter
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+
+from api import views
+from api.converters import SlugConverter
+
+register_converter(SlugConverter, "contentslug")
+
+app_name = "api"
+
+urlpatterns = [
+    path("", views.ApiRootView.as_view(), name="root"),
+    path("posts/", views.PostListView.as_view(), name="posts"),
+    path(
+        "posts/<contentslug:slug>/", views.PostDetailView.as_view(), name="post-detail"
+    ),
+    path("tags/", views.TagListView.as_view(), name="tags"),
+    path("tags/<contentslug:slug>/", views.TagDetailView.as_view(), name="tag-detail"),
+    path(
+        "tags/<contentslug:slug>/posts/",
+        views.TagPostListView.as_view(),
+        name="tag-posts",
+    ),
+    path("index/", views.IndexView.as_view(), name="index"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"
+    ),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -1,0 +1,131 @@
+"""HTTP only: each endpoint is a queryset, a serializer and its schema description."""
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from api import serializers
+from api.context import tag_directory
+from api.filters import PostFilter
+from api.pagination import CountedListPagination
+from blog.models import Post, Tag
+
+
+class ApiRootView(generics.GenericAPIView):
+    """Links to every collection of the API and to its documentation."""
+
+    serializer_class = serializers.ApiRootSerializer
+    pagination_class = None
+
+    @extend_schema(operation_id="getApiRoot", tags=["meta"])
+    def get(self, request, *args, **kwargs) -> Response:
+        names = ("posts", "tags", "index", "schema", "docs")
+        return Response(
+            {name: reverse(f"api:{name}", request=request) for name in names}
+        )
+
+
+@extend_schema_view(get=extend_schema(operation_id="listPosts", tags=["posts"]))
+class PostListView(generics.ListAPIView):
+    """Visible posts, newest first, paginated.
+
+    Filter by tag (`?tag=a&tag=b`, with `tag_match=all` to require every one), leave
+    tags out with `exclude_tag`, search full text with `search`, and narrow by date
+    with `published_after`, `published_before` or `year`. Drafts and scheduled posts
+    never appear.
+    """
+
+    queryset = Post.objects.published().for_listing().newest_first()
+    serializer_class = serializers.PostSummarySerializer
+    filterset_class = PostFilter
+
+
+@extend_schema_view(get=extend_schema(operation_id="getPost", tags=["posts"]))
+class PostDetailView(generics.RetrieveAPIView):
+    """One visible post in full: body (Markdown and HTML), table of contents, the
+    previous and next posts by date, and up to three related posts.
+
+    Unknown slugs, drafts and scheduled posts are all a 404.
+    """
+
+    queryset = Post.objects.published().with_tag_ids()
+    serializer_class = serializers.PostSerializer
+    lookup_field = "slug"
+
+
+@extend_schema_view(get=extend_schema(operation_id="listTags", tags=["tags"]))
+class TagListView(generics.ListAPIView):
+    """Every tag with the number of visible posts carrying it, ordered by name."""
+
+    queryset = Tag.objects.with_post_counts().order_by("name", "id")
+    serializer_class = serializers.TagSerializer
+
+
+@extend_schema_view(get=extend_schema(operation_id="getTag", tags=["tags"]))
+class TagDetailView(generics.RetrieveAPIView):
+    """One tag with the number of visible posts carrying it."""
+
+    queryset = Tag.objects.with_post_counts()
+    serializer_class = serializers.TagSerializer
+    lookup_field = "slug"
+
+
+@extend_schema_view(get=extend_schema(operation_id="listTagPosts", tags=["tags"]))
+class TagPostListView(PostListView):
+    """The tag page: visible posts carrying this tag, newest first.
+
+    Same shape and filters as `listPosts`; an unknown tag is a 404.
+    """
+
+    def get_queryset(self):
+        tag = tag_directory(self.request).by_slug.get(self.kwargs["slug"])
+        if tag is None:
+            raise Http404
+        return super().get_queryset().with_any_tag([tag])
+
+
+@extend_schema_view(get=extend_schema(operation_id="getIndex", tags=["posts"]))
+class IndexView(generics.ListAPIView):
+    """The full writing index: every visible post, compact and unpaginated, newest
+    first. Built for archive pages and static-site generators."""
+
+    queryset = Post.objects.published().index_rows()
+    serializer_class = serializers.IndexEntrySerializer
+    pagination_class = CountedListPagination
+    filter_backends = []
+
+
+@csrf_exempt
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. Touches nothing else."""
+    return JsonResponse({"status": "ok"})
+
+
+@csrf_exempt
+@require_safe
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: the database (and the cache) answer; otherwise a 503."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        checks["database"] = "unavailable"
+    try:
+        cache.set("readyz", "ok", 5)
+        checks["cache"] = "ok" if cache.get("readyz") == "ok" else "unavailable"
+    except Exception:
+        checks["cache"] = "unavailable"
+    ready = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", **checks},
+        status=200 if ready else 503,
+    )

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class BlogConfig(AppConfig):
+    name = "blog"
+    verbose_name = "Blog"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from blog import versioning
+
+        versioning.connect_signals()

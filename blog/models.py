@@ -1,0 +1,208 @@
+"""The content model: tags and posts, with their derived fields kept on save."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from simple_history.models import HistoricalRecords
+
+from blog.markdown import render_markdown
+from blog.querysets import PostQuerySet, TagQuerySet
+from blog.search import refresh_search_vectors
+from blog.slugs import (
+    SLUG_MAX_LENGTH,
+    SLUG_PATTERN,
+    slug_from_text,
+    unique_slug,
+    validate_slug,
+)
+
+_SLUG_REGEX = rf"^{SLUG_PATTERN}$"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH,
+        unique=True,
+        blank=True,
+        validators=[validate_slug],
+        help_text="The tag's address in the API. Leave blank to make it from the name.",
+    )
+    description = models.TextField(blank=True)
+
+    objects = TagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(slug__regex=_SLUG_REGEX), name="tag_slug_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.fill_defaults()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.fill_defaults()
+
+    def fill_defaults(self) -> None:
+        """A slug from the name when blank."""
+        if not self.slug:
+            self.slug = unique_slug(
+                slug_from_text(self.name, fallback="tag"),
+                lambda s: Tag.objects.filter(slug=s).exclude(pk=self.pk).exists(),
+            )
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH,
+        unique=True,
+        blank=True,
+        validators=[validate_slug],
+        help_text="The post's address. Leave blank to make it from the title.",
+    )
+    summary = models.TextField(
+        max_length=500,
+        blank=True,
+        help_text="Plain text, one or two sentences: shown in lists and the index.",
+    )
+    body = models.TextField(blank=True, help_text="Markdown (CommonMark).")
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the post goes live. Empty while a draft; a future time "
+        "schedules it; publishing without a time stamps now.",
+    )
+    featured = models.BooleanField(default=False)
+    tags = models.ManyToManyField(Tag, related_name="posts", blank=True)
+
+    # Derived on save from `body`; never edited by hand.
+    body_html = models.TextField(blank=True, editable=False)
+    toc = models.JSONField(default=list, blank=True, editable=False)
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    reading_time_minutes = models.PositiveIntegerField(default=1, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(
+        excluded_fields=["body_html", "toc", "search_vector", "word_count",
+                         "reading_time_minutes"],
+        m2m_fields=[tags],
+    )  # fmt: skip
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["status", "-published_at", "-id"], name="post_visible_order"
+            ),
+            models.Index(fields=["title", "id"], name="post_title_order"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(slug__regex=_SLUG_REGEX), name="post_slug_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="published_post_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="post_status_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.apply_derived_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields, "slug", "published_at", "body_html", "toc",
+                "word_count", "reading_time_minutes", "updated_at",
+            }  # fmt: skip
+        super().save(*args, **kwargs)
+        refresh_search_vectors(Post.objects.filter(pk=self.pk))
+
+    @property
+    def state(self) -> str:
+        """What an editor sees: draft, scheduled or published."""
+        if self.status == self.Status.DRAFT:
+            return "draft"
+        if self.published_at and self.published_at > timezone.now():
+            return "scheduled"
+        return "published"
+
+    @cached_property
+    def visible_neighbours(self) -> tuple[Post | None, Post | None]:
+        """(next older, next newer) visible posts: the reader's previous and next."""
+        return Post.objects.published().neighbours_of(self)
+
+    @property
+    def previous_post(self) -> Post | None:
+        return self.visible_neighbours[0]
+
+    @property
+    def next_post(self) -> Post | None:
+        return self.visible_neighbours[1]
+
+    @cached_property
+    def related_posts(self) -> list[Post]:
+        """Up to three visible posts sharing a tag with this one, newest first."""
+        return list(Post.objects.published().related_to(self))
+
+    def clean(self) -> None:
+        super().clean()
+        # Before constraint validation, which would otherwise reject a blank slug
+        # or a publish without a date that save() is about to fill in.
+        self.fill_defaults()
+        if self.slug:
+            clash = Post.objects.filter(slug=self.slug).exclude(pk=self.pk)
+            if clash.exists():
+                raise ValidationError(
+                    {"slug": "Another post already uses this slug; choose another."}
+                )
+
+    def fill_defaults(self) -> None:
+        """A slug from the title when blank; publishing without a date means now."""
+        if not self.slug:
+            self.slug = unique_slug(
+                slug_from_text(self.title),
+                lambda s: Post.objects.filter(slug=s).exclude(pk=self.pk).exists(),
+            )
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+
+    def apply_derived_fields(self) -> None:
+        """Fill every field computed from the others: the one place they are made."""
+        self.fill_defaults()
+        rendered = render_markdown(self.body)
+        self.body_html = rendered.html
+        self.toc = rendered.toc
+        self.word_count = rendered.word_count
+        self.reading_time_minutes = rendered.reading_time_minutes

@@ -1,0 +1,43 @@
+"""A request-sized directory of every tag, so lists resolve tags without joins.
+
+Posts carry the ids of their tags (`PostQuerySet.with_tag_ids`); one small query
+loads the directory that turns slugs into tags (validating filters) and ids into
+`{slug, name}` pairs (rendering posts). A list page therefore costs the same number
+of queries whatever its size or the number of tags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class TagEntry:
+    id: int
+    slug: str
+    name: str
+
+
+class TagDirectory:
+    def __init__(self, entries: list[TagEntry]) -> None:
+        self.by_id = {entry.id: entry for entry in entries}
+        self.by_slug = {entry.slug: entry for entry in entries}
+
+    @classmethod
+    def load(cls) -> TagDirectory:
+        from blog.models import Tag
+
+        rows = Tag.objects.order_by().values_list("id", "slug", "name")
+        return cls([TagEntry(*row) for row in rows])
+
+    def unknown_slugs(self, slugs: list[str]) -> list[str]:
+        return [slug for slug in slugs if slug not in self.by_slug]
+
+    def find(self, slugs: list[str]) -> list[TagEntry]:
+        return [self.by_slug[slug] for slug in slugs if slug in self.by_slug]
+
+    def entries_for(self, ids: list[int] | None) -> list[TagEntry]:
+        """The tags with these ids, ordered by name."""
+        tags = [self.by_id[tag_id] for tag_id in ids or () if tag_id in self.by_id]
+        tags.sort(key=lambda tag: tag.name)
+        return tags

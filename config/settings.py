@@ -1,0 +1,281 @@
+"""Settings for writing-api: one module, every knob an environment variable.
+
+Defaults are safe for production; `make run` switches on debug for local work.
+Every variable read here is listed, with its default, in the README.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# --- Core -------------------------------------------------------------------------
+
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+
+_INSECURE_DEV_KEY = "django-insecure-writing-api-local-development-only"
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", default=_INSECURE_DEV_KEY if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false "
+        "(generate one with: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
+
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS",
+    default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [],
+)
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "simple_history",
+    "axes",
+    "blog",
+    "api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "api.middleware.ContentSecurityPolicyMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "blog" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------
+# DATABASE_URL selects PostgreSQL (psycopg 3); unset means the embedded SQLite file.
+
+DATABASE_URL = env_str("DATABASE_URL", default="")
+SQLITE_PATH = env_str("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3"))
+DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", default=5000)
+
+if DATABASE_URL:
+    _default_db = dj_database_url.parse(
+        DATABASE_URL, conn_max_age=600, conn_health_checks=True
+    )
+    if _default_db["ENGINE"] == "django.db.backends.postgresql":
+        _default_db.setdefault("OPTIONS", {})
+        # Fail fast while the server is down instead of hanging a worker, and never
+        # let one slow query hold a worker for longer than the statement timeout.
+        _default_db["OPTIONS"].setdefault("connect_timeout", 3)
+        _default_db["OPTIONS"].setdefault(
+            "options", f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}"
+        )
+else:
+    _default_db = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": SQLITE_PATH,
+        "OPTIONS": {"timeout": 20},
+    }
+DATABASES = {"default": _default_db}
+
+# --- Cache ------------------------------------------------------------------------
+# REDIS_URL makes Redis the shared cache (response cache, content version, throttle
+# counters); every gunicorn worker then agrees. Unset: per-process local memory.
+
+REDIS_URL = env_str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "writing-api",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "writing-api",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+
+# --- Internationalisation: UTC everywhere ------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -----------------------------------------------------------------
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise serves the admin's and the API docs' assets under gunicorn; with finders
+# on, it works without a `collectstatic` step (run it anyway in images).
+WHITENOISE_USE_FINDERS = True
+
+# --- Security ---------------------------------------------------------------------
+# Production-safe by default: `manage.py check --deploy` passes with DEBUG off.
+
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# Health checks come from load balancers over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env_int(
+    "DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# A TLS-terminating proxy in front tells us the original scheme with this header.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = env_bool("DJANGO_USE_X_FORWARDED_HOST", default=False)
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
+# Number of trusted reverse proxies in front of the app; the client address is the
+# one that many hops from the right of X-Forwarded-For. 0 trusts no header.
+NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", default=0)
+
+ADMIN_URL = env_str("DJANGO_ADMIN_URL", default="admin/").strip("/") + "/"
+
+_PASSWORD_VALIDATION = "django.contrib.auth.password_validation"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"{_PASSWORD_VALIDATION}.UserAttributeSimilarityValidator"},
+    {"NAME": f"{_PASSWORD_VALIDATION}.MinimumLengthValidator"},
+    {"NAME": f"{_PASSWORD_VALIDATION}.CommonPasswordValidator"},
+    {"NAME": f"{_PASSWORD_VALIDATION}.NumericPasswordValidator"},
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Admin login attempts: lock a username+address pair after 5 failures for an hour.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = 1
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_IPWARE_PROXY_COUNT = NUM_PROXIES or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_VERBOSE = False
+
+# --- CORS: the API is public and read-only ------------------------------------------
+
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified"]
+
+# --- The API ----------------------------------------------------------------------
+
+API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", default=60)
+API_STALE_WHILE_REVALIDATE = env_int("API_STALE_WHILE_REVALIDATE", default=30)
+API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", default=True)
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", default="")
+API_SEARCH_MAX_LENGTH = 200
+PREVIEW_TOKEN_MAX_AGE = env_int("PREVIEW_TOKEN_MAX_AGE", default=3600)
+FRONTEND_PREVIEW_URL = env_str("FRONTEND_PREVIEW_URL", default="")
+FRONTEND_POST_URL = env_str("FRONTEND_POST_URL", default="")
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientAddressThrottle"]
+    if API_THROTTLE_RATE
+    else [],
+    "DEFAULT_THROTTLE_RATES": {"anon": API_THROTTLE_RATE or None},
+    "NUM_PROXIES": NUM_PROXIES,
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.JSONOnlyNegotiation",
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "writing-api",
+    "DESCRIPTION": (
+        "The read-only content API of an engineering blog: posts, tags, the full "
+        "writing index. JSON only; every list is newest first; only published posts "
+        "whose publish time has passed are ever visible."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["api.schema.only_public_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    "DISABLE_ERRORS_AND_WARNINGS": False,
+}
+
+# --- Logging ----------------------------------------------------------------------
+
+LOG_LEVEL = env_str("DJANGO_LOG_LEVEL", default="INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}
+    },
+}

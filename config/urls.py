@@ -1,0 +1,22 @@
+"""Wiring only: the admin, the API, health checks, and JSON error handlers."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from api import views
+
+admin.site.site_header = "writing-api"
+admin.site.site_title = "writing-api admin"
+admin.site.index_title = "Content"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("api/v1/", include("api.urls")),
+    path(settings.ADMIN_URL, admin.site.urls),
+]
+
+handler400 = "api.errors.bad_request"
+handler404 = "api.errors.page_not_found"
+handler500 = "api.errors.server_error"
