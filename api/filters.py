@@ -9,7 +9,6 @@ from django import forms
 from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions
 
 from api.context import tag_directory
 from blog.slugs import is_valid_slug
@@ -77,6 +76,10 @@ class DateBoundField(forms.Field):
         return parsed.astimezone(UTC)
 
 
+class DateBoundFilter(django_filters.Filter):
+    field_class = DateBoundField
+
+
 class YearField(forms.Field):
     default_validators = [ProhibitNullCharactersValidator()]
 
@@ -102,6 +105,10 @@ _DATE_OR_DATETIME = [
 ]
 
 
+class YearFilter(django_filters.Filter):
+    field_class = YearField
+
+
 def _choice_error(name: str, choices) -> dict:
     allowed = ", ".join(choices)
     return {"invalid_choice": f"'{name}' must be one of: {allowed}."}
@@ -124,35 +131,26 @@ class PostFilter(django_filters.FilterSet):
         method="filter_featured",
         error_messages=_choice_error("featured", ["true", "false"]),
     )
-    published_after = django_filters.Filter(
-        field_class=DateBoundField, method="filter_published_after"
-    )
-    published_before = django_filters.Filter(
-        field_class=DateBoundField, method="filter_published_before"
-    )
-    year = django_filters.Filter(field_class=YearField, method="filter_year")
+    published_after = DateBoundFilter(method="filter_published_after")
+    published_before = DateBoundFilter(method="filter_published_before")
+    year = YearFilter(method="filter_year")
     ordering = django_filters.ChoiceFilter(
         choices=[(key, key) for key in ORDERINGS],
         method="filter_ordering",
         error_messages=_choice_error("ordering", ORDERINGS),
     )
 
-    def filter_queryset(self, queryset):
-        self._reject_unknown_tags()
-        return super().filter_queryset(queryset)
-
-    def _reject_unknown_tags(self) -> None:
+    def is_valid(self) -> bool:
+        """Valid values, and every tag slug names an existing tag (one query)."""
+        valid = super().is_valid()
         directory = tag_directory(self.request)
-        errors = {}
         for name in ("tag", "exclude_tag"):
             unknown = directory.unknown_slugs(self.form.cleaned_data.get(name) or [])
             if unknown:
-                listed = ", ".join(repr(slug) for slug in unknown)
-                errors[name] = [
-                    exceptions.ErrorDetail(f"Unknown tag: {listed}.", "unknown_tag")
-                ]
-        if errors:
-            raise exceptions.ValidationError(errors)
+                listed = ", ".join(repr(slug[:60]) for slug in unknown)
+                error = forms.ValidationError(f"Unknown tag: {listed}.", "unknown_tag")
+                self.form.add_error(name, error)
+        return valid and not self.form.errors
 
     def _tags(self, slugs: list[str]):
         return tag_directory(self.request).find(slugs)

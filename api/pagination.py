@@ -47,6 +47,32 @@ class PageNumberPagination(pagination.PageNumberPagination):
         self.page = paginator.page(page_number)
         return list(self.page)
 
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        example = "https://api.example.com/api/v1/posts/?page={}&tag=engineering"
+        return {
+            "type": "object",
+            "required": ["count", "next", "previous", "results"],
+            "properties": {
+                "count": {"type": "integer", "example": 11},
+                "next": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "example": example.format(3),
+                    "description": "Absolute URL of the next page; null on the last.",
+                },
+                "previous": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "example": example.format(1),
+                    "description": "Absolute URL of the previous page; null on the "
+                    "first.",
+                },
+                "results": schema,
+            },
+        }
+
     def get_schema_operation_parameters(self, view) -> list[dict]:
         return [
             {

@@ -4,10 +4,23 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.context import tag_directory
+from blog.slugs import SLUG_MAX_LENGTH, SLUG_PATTERN
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": f"^{SLUG_PATTERN}$",
+        "maxLength": SLUG_MAX_LENGTH,
+        "example": "failure-isolation-beats-scheduling",
+    }
+)
+class ContentSlugField(serializers.CharField):
+    """A post or tag slug: its address in the API."""
 
 
 class TagRefSerializer(serializers.Serializer):
-    slug = serializers.SlugField(help_text="The tag's slug, its address.")
+    slug = ContentSlugField(help_text="The tag's slug, its address.")
     name = serializers.CharField(help_text="The tag's display name.")
 
 
@@ -37,13 +50,13 @@ class AbsoluteUrlField(serializers.HyperlinkedIdentityField):
 
 
 class PostLinkSerializer(serializers.Serializer):
-    slug = serializers.SlugField()
+    slug = ContentSlugField()
     title = serializers.CharField()
     published_at = serializers.DateTimeField()
 
 
 class PostSummarySerializer(serializers.Serializer):
-    slug = serializers.SlugField(help_text="The post's slug, its address.")
+    slug = ContentSlugField(help_text="The post's slug, its address.")
     title = serializers.CharField()
     summary = serializers.CharField(help_text="Plain text, one or two sentences.")
     published_at = serializers.DateTimeField(help_text="When the post went live (UTC).")
@@ -91,7 +104,7 @@ class PostSerializer(PostSummarySerializer):
 
 
 class TagSerializer(serializers.Serializer):
-    slug = serializers.SlugField()
+    slug = ContentSlugField()
     name = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
     post_count = serializers.IntegerField(
@@ -118,12 +131,12 @@ class IndexListSerializer(serializers.ListSerializer):
 
 
 class IndexEntrySerializer(serializers.Serializer):
-    slug = serializers.SlugField()
+    slug = ContentSlugField()
     title = serializers.CharField()
     summary = serializers.CharField()
     published_at = serializers.DateTimeField()
     tags = serializers.ListField(
-        child=serializers.SlugField(), help_text="The post's tag slugs."
+        child=ContentSlugField(), help_text="The post's tag slugs."
     )
 
     class Meta:

@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -31,4 +31,6 @@ urlpatterns = [
         "docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"
     ),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # Anything else under /api/v1/ is a JSON 404, in debug mode too.
+    re_path(r"^.*$", views.not_found),
 ]

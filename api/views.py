@@ -2,7 +2,7 @@
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -12,6 +12,7 @@ from rest_framework.reverse import reverse
 
 from api import serializers
 from api.context import tag_directory
+from api.errors import json_error
 from api.filters import PostFilter
 from api.pagination import CountedListPagination
 from blog.models import Post, Tag
@@ -99,6 +100,11 @@ class IndexView(generics.ListAPIView):
     serializer_class = serializers.IndexEntrySerializer
     pagination_class = CountedListPagination
     filter_backends = []
+
+
+@csrf_exempt
+def not_found(request: HttpRequest) -> HttpResponse:
+    return json_error(404, "Not found.")
 
 
 @csrf_exempt

@@ -150,7 +150,7 @@ class PostQuerySet(models.QuerySet):
         from blog.models import Post
 
         return Post.tags.through.objects.filter(
-            post_id=OuterRef("pk"), tag_id__in=[tag.pk for tag in tags]
+            post_id=OuterRef("pk"), tag_id__in=[tag.id for tag in tags]
         )
 
 

@@ -1,0 +1,128 @@
+import pytest
+
+from tests.factories import PostFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_tags_are_listed_by_name_with_visible_post_counts(api, blog):
+    body = api.get("/api/v1/tags/").json()
+    assert [t["slug"] for t in body["results"]] == ["career", "elixir", "engineering"]
+    counts = {t["slug"]: t["post_count"] for t in body["results"]}
+    assert counts == {"career": 1, "elixir": 1, "engineering": 3}
+    assert body["count"] == 3
+    assert body["next"] is None
+
+
+def test_one_tag_has_the_contract_shape(api, blog):
+    body = api.get("/api/v1/tags/engineering/").json()
+    assert body == {
+        "slug": "engineering",
+        "name": "Engineering",
+        "description": blog["tags"]["engineering"].description,
+        "post_count": 3,
+        "url": "http://testserver/api/v1/tags/engineering/",
+    }
+
+
+def test_an_unknown_tag_is_a_json_404(api, blog):
+    response = api.get("/api/v1/tags/nope/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert api.get("/api/v1/tags/nope/posts/").status_code == 404
+
+
+def test_a_tag_without_visible_posts_counts_zero(api, db):
+    tag = TagFactory(slug="lonely")
+    PostFactory(tags=[tag], draft=True)
+    assert api.get("/api/v1/tags/lonely/").json()["post_count"] == 0
+
+
+def test_the_tag_page_lists_that_tags_visible_posts(api, blog):
+    body = api.get("/api/v1/tags/engineering/posts/").json()
+    assert [p["slug"] for p in body["results"]] == ["newest", "both", "oldest"]
+    assert body["count"] == 3
+
+
+def test_the_tag_page_takes_the_list_filters(api, blog):
+    response = api.get("/api/v1/tags/engineering/posts/", {"tag": "elixir"})
+    assert [p["slug"] for p in response.json()["results"]] == ["both"]
+    response = api.get("/api/v1/tags/engineering/posts/", {"ordering": "title"})
+    assert [p["slug"] for p in response.json()["results"]] == [
+        "both",
+        "newest",
+        "oldest",
+    ]
+
+
+def test_tags_cost_two_queries_whatever_their_number(
+    api, db, django_assert_num_queries
+):
+    for _ in range(30):
+        PostFactory(tags=[TagFactory()])
+    with django_assert_num_queries(2):
+        assert api.get("/api/v1/tags/", {"page_size": 100}).status_code == 200
+    with django_assert_num_queries(1):
+        assert api.get("/api/v1/tags/topic-3/").status_code in (200, 404)
+
+
+def test_the_tag_page_costs_three_queries(api, blog, django_assert_num_queries):
+    with django_assert_num_queries(3):
+        assert api.get("/api/v1/tags/engineering/posts/").status_code == 200
+
+
+def test_the_index_lists_every_visible_post_compactly(api, blog):
+    body = api.get("/api/v1/index/").json()
+    assert body["count"] == 4
+    assert [e["slug"] for e in body["results"]] == [
+        "newest", "career-post", "both", "oldest",
+    ]  # fmt: skip
+    both = body["results"][2]
+    assert set(both) == {"slug", "title", "summary", "published_at", "tags"}
+    assert both["tags"] == ["elixir", "engineering"]
+    assert both["published_at"].endswith("Z")
+    assert "." not in both["published_at"]
+
+
+def test_the_index_is_not_paginated(api, db):
+    PostFactory.create_batch(130)
+    body = api.get("/api/v1/index/").json()
+    assert body["count"] == len(body["results"]) == 130
+
+
+def test_the_index_costs_two_queries_and_reads_no_bodies(
+    api, db, django_assert_num_queries
+):
+    PostFactory.create_batch(50, tags=[TagFactory()])
+    with django_assert_num_queries(2) as captured:
+        assert api.get("/api/v1/index/").status_code == 200
+    index_sql = captured.captured_queries[-1]["sql"]
+    assert '"body"' not in index_sql
+    assert "body_html" not in index_sql
+
+
+def test_the_api_root_links_every_collection(api, db):
+    body = api.get("/api/v1/").json()
+    assert body["posts"] == "http://testserver/api/v1/posts/"
+    assert body["index"] == "http://testserver/api/v1/index/"
+    assert body["tags"] == "http://testserver/api/v1/tags/"
+
+
+def test_health_checks(client, db):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+def test_readyz_is_a_503_when_the_database_is_down(client, db, monkeypatch):
+    from django.db import OperationalError
+    from django.db.backends.utils import CursorWrapper
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(CursorWrapper, "execute", refuse)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
