@@ -106,10 +106,11 @@ class Post(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Every save keeps the previous version of the writing (tags are not tracked:
+    # django-simple-history's m2m tracking breaks on changes made from the tag side).
     history = HistoricalRecords(
         excluded_fields=["body_html", "toc", "search_vector", "word_count",
                          "reading_time_minutes"],
-        m2m_fields=[tags],
     )  # fmt: skip
 
     objects = PostQuerySet.as_manager()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.db.models.functions import Now
 
 if TYPE_CHECKING:
     from blog.models import Tag
@@ -24,17 +24,15 @@ class PostQuerySet(models.QuerySet):
         """Posts a reader may see: published, and the publish time has passed."""
         from blog.models import Post
 
-        return self.filter(
-            status=Post.Status.PUBLISHED, published_at__lte=timezone.now()
-        )
+        # Now() is evaluated by the database when the query runs: a queryset built
+        # once (a view's class attribute) must not freeze the clock at import time.
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=Now())
 
     def scheduled(self) -> PostQuerySet:
         """Published posts whose publish time is still in the future."""
         from blog.models import Post
 
-        return self.filter(
-            status=Post.Status.PUBLISHED, published_at__gt=timezone.now()
-        )
+        return self.filter(status=Post.Status.PUBLISHED, published_at__gt=Now())
 
     def drafts(self) -> PostQuerySet:
         """Posts not yet published."""

@@ -26,3 +26,12 @@ def _empty_cache():
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def content_version(db):
+    """The content version already in the cache, as in steady state: query counts
+    then measure the request, not the once-per-change version renewal."""
+    from blog import versioning
+
+    return versioning.current()

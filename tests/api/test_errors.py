@@ -96,7 +96,7 @@ def test_unknown_paths_and_malformed_slugs_are_a_json_404(api, blog, path):
 
 
 def test_a_malformed_slug_is_rejected_before_any_query(
-    api, db, django_assert_num_queries
+    api, content_version, django_assert_num_queries
 ):
     with django_assert_num_queries(0):
         assert api.get("/api/v1/posts/DROP%20TABLE/").status_code == 404

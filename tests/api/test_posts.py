@@ -173,7 +173,7 @@ def test_an_empty_list_still_has_page_one(api, db):
 
 
 def test_the_list_costs_three_queries_whatever_the_page_size_or_tags(
-    api, db, django_assert_num_queries
+    api, db, content_version, django_assert_num_queries
 ):
     tags = [TagFactory() for _ in range(6)]
     for i in range(60):
@@ -229,7 +229,7 @@ def test_hidden_or_unknown_posts_are_a_json_404(api, blog, slug):
 
 
 def test_the_detail_costs_at_most_five_queries(
-    api, blog, django_assert_max_num_queries
+    api, blog, content_version, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(5):
         assert api.get("/api/v1/posts/both/").status_code == 200

@@ -56,7 +56,7 @@ def test_the_tag_page_takes_the_list_filters(api, blog):
 
 
 def test_tags_cost_two_queries_whatever_their_number(
-    api, db, django_assert_num_queries
+    api, db, content_version, django_assert_num_queries
 ):
     for _ in range(30):
         PostFactory(tags=[TagFactory()])
@@ -66,7 +66,9 @@ def test_tags_cost_two_queries_whatever_their_number(
         assert api.get("/api/v1/tags/topic-3/").status_code in (200, 404)
 
 
-def test_the_tag_page_costs_three_queries(api, blog, django_assert_num_queries):
+def test_the_tag_page_costs_three_queries(
+    api, blog, content_version, django_assert_num_queries
+):
     with django_assert_num_queries(3):
         assert api.get("/api/v1/tags/engineering/posts/").status_code == 200
 
@@ -91,7 +93,7 @@ def test_the_index_is_not_paginated(api, db):
 
 
 def test_the_index_costs_two_queries_and_reads_no_bodies(
-    api, db, django_assert_num_queries
+    api, db, content_version, django_assert_num_queries
 ):
     PostFactory.create_batch(50, tags=[TagFactory()])
     with django_assert_num_queries(2) as captured:
