@@ -159,7 +159,6 @@ class PostFilter(django_filters.FilterSet):
         {
             "type": "string",
             "enum": ["any", "all"],
-            "default": "any",
             "description": "`any`: posts with at least one of the `tag`s; "
             "`all`: posts with every one.",
         }
@@ -260,9 +259,16 @@ class PostFilter(django_filters.FilterSet):
         {
             "type": "string",
             "enum": list(ORDERINGS),
-            "default": "-published_at",
+            # No "default": generators would then always send it, and a search
+            # would never be ranked by relevance.
             "description": "Sort order. Default: newest first (by relevance when "
             "`search` is given).",
+            "x-enum-varnames": [
+                "NEWEST_FIRST",
+                "TITLE_Z_TO_A",
+                "OLDEST_FIRST",
+                "TITLE_A_TO_Z",
+            ],
         }
     )
     def filter_ordering(self, queryset, name, value):

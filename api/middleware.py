@@ -1,5 +1,7 @@
 """Headers for the HTML pages (admin, API docs): a Content-Security-Policy."""
 
+from urllib.parse import unquote_to_bytes
+
 from django.http import HttpRequest, HttpResponse
 
 # Everything is served locally (drf-spectacular-sidecar, Django's admin assets).
@@ -37,3 +39,47 @@ class ContentSecurityPolicyMiddleware:
                 HTML_POLICY if is_html else JSON_POLICY
             )
         return response
+
+
+class MalformedQueryMiddleware:
+    """A 400 for API query strings that are not valid UTF-8 or carry NUL bytes.
+
+    Django would quietly turn invalid bytes into U+FFFD; a client sending them has a
+    bug worth hearing about, and no parameter value ever needs a NUL.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith("/api/"):
+            problem = malformed_parameter(request.META.get("QUERY_STRING", ""))
+            if problem:
+                from api.errors import json_error
+
+                name, reason, code = problem
+                return json_error(
+                    400,
+                    f"Invalid value for '{name}'.",
+                    [{"parameter": name, "code": code, "detail": reason}],
+                )
+        return self.get_response(request)
+
+
+def malformed_parameter(query_string: str) -> tuple[str, str, str] | None:
+    """(parameter, reason, code) of the first malformed parameter, or None."""
+    raw = query_string.encode("latin-1", "replace")
+    for pair in raw.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        try:
+            decoded_name = unquote_to_bytes(name.replace(b"+", b" ")).decode()
+        except UnicodeDecodeError:
+            return ("(name)", "A parameter name is not valid UTF-8.", "invalid_utf8")
+        try:
+            decoded = unquote_to_bytes(value.replace(b"+", b" ")).decode()
+        except UnicodeDecodeError:
+            return (decoded_name[:60], "The value is not valid UTF-8.", "invalid_utf8")
+        if "\x00" in decoded or "\x00" in decoded_name:
+            return (decoded_name[:60].replace("\x00", ""), "Null bytes are not "
+                    "allowed.", "null_characters_not_allowed")  # fmt: skip
+    return None

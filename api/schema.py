@@ -47,6 +47,11 @@ _NO_404 = {"getIndex", "getApiRoot"}
 class AutoSchema(SpectacularAutoSchema):
     """Operation ids come from each view's `extend_schema(operation_id=...)`."""
 
+    def get_auth(self) -> list:
+        # The API is anonymous: no `security` block, so generated clients take a
+        # plain client instead of demanding an authenticated one.
+        return []
+
     def get_paginated_name(self, serializer_name: str) -> str:
         if serializer_name == "IndexEntry":
             return "WritingIndex"  # unpaginated: {"count", "results"}

@@ -1,6 +1,6 @@
 """Factories: visible posts by default; drafts and scheduled posts are explicit."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import factory
 from django.utils import timezone
@@ -18,8 +18,9 @@ class TagFactory(factory.django.DjangoModelFactory):
     description = factory.Faker("sentence")
 
 
-def _hours_ago(n: int) -> datetime:
-    return timezone.now() - timedelta(hours=n + 1)
+def _minutes_after_2020(n: int) -> datetime:
+    """Later factory posts are newer, and all of them are safely in the past."""
+    return datetime(2020, 1, 1, tzinfo=UTC) + timedelta(minutes=n)
 
 
 class PostFactory(factory.django.DjangoModelFactory):
@@ -32,7 +33,7 @@ class PostFactory(factory.django.DjangoModelFactory):
     summary = factory.Faker("sentence")
     body = "## Why it matters\n\nSome words about it.\n\n```python\nprint('hi')\n```\n"
     status = Post.Status.PUBLISHED
-    published_at = factory.Sequence(lambda n: _hours_ago(1000 - n))
+    published_at = factory.Sequence(_minutes_after_2020)
     featured = False
 
     class Params:

@@ -1,0 +1,305 @@
+"""The Python SDK a team generates from the committed schema reads the live API.
+
+openapi-python-client (the generator the README gives teams) turns the committed
+tests/api/openapi.yaml into a package; every operation is then called through its
+generated sync function against a live server, and the answers must parse into the
+generated models with no field left over. (TypeScript: .ci/sdk.sh and tests/sdk/.)
+"""
+
+import importlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import attrs
+import pytest
+import yaml
+
+from tests.factories import PostFactory, TagFactory
+
+SCHEMA = Path(__file__).with_name("openapi.yaml")
+PACKAGE = "writing_api_client"
+# operationId -> the module openapi-python-client generates for it.
+OPERATIONS = {
+    "getApiRoot": "api.meta.get_api_root",
+    "listPosts": "api.posts.list_posts",
+    "getPost": "api.posts.get_post",
+    "getIndex": "api.posts.get_index",
+    "listTags": "api.tags.list_tags",
+    "getTag": "api.tags.get_tag",
+    "listTagPosts": "api.tags.list_tag_posts",
+}
+
+
+@pytest.fixture(scope="module")
+def generation(tmp_path_factory) -> SimpleNamespace:
+    output = tmp_path_factory.mktemp("sdk") / PACKAGE
+    # The generator formats its output with ruff (its post-hooks): the venv's copy.
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": os.pathsep.join([bin_dir, os.environ["PATH"]])}
+    run = subprocess.run(
+        [
+            Path(bin_dir) / "openapi-python-client",
+            "generate",
+            "--path",
+            SCHEMA,
+            "--output-path",
+            output,
+            "--meta",
+            "none",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    return SimpleNamespace(
+        package_dir=output, returncode=run.returncode, log=run.stdout + run.stderr
+    )
+
+
+@pytest.fixture(scope="module")
+def sdk(generation) -> Iterator[SimpleNamespace]:
+    """The generated package, imported: its operation modules, models and Client."""
+    assert generation.returncode == 0, generation.log
+    sys.path.insert(0, str(generation.package_dir.parent))
+    importlib.invalidate_caches()
+    try:
+        package = importlib.import_module(PACKAGE)
+        modules = {
+            operation_id: importlib.import_module(f"{PACKAGE}.{module}")
+            for operation_id, module in OPERATIONS.items()
+        }
+        yield SimpleNamespace(
+            Client=package.Client,
+            models=importlib.import_module(f"{PACKAGE}.models"),
+            **modules,
+        )
+    finally:
+        sys.path.remove(str(generation.package_dir.parent))
+        for name in [n for n in sys.modules if n.partition(".")[0] == PACKAGE]:
+            del sys.modules[name]
+
+
+@pytest.fixture
+def api_client(sdk, live_server):
+    # Undocumented statuses raise instead of parsing to None.
+    client = sdk.Client(base_url=live_server.url, raise_on_unexpected_status=True)
+    with client:
+        yield client
+
+
+@pytest.fixture
+def small_blog(transactional_db) -> None:
+    """Four visible posts (oldest first) on three tags, a draft, a scheduled post."""
+    engineering = TagFactory(slug="engineering", name="Engineering")
+    elixir = TagFactory(slug="elixir", name="Elixir")
+    career = TagFactory(slug="career", name="Career")
+    PostFactory(slug="oldest", title="Oldest", tags=[engineering])
+    PostFactory(
+        slug="both", title="Both tags", tags=[engineering, elixir], featured=True
+    )
+    PostFactory(slug="career-post", title="Career post", tags=[career])
+    PostFactory(slug="newest", title="Newest", tags=[engineering])
+    PostFactory(slug="secret-draft", draft=True, tags=[engineering, career])
+    PostFactory(slug="future-post", scheduled=True, tags=[engineering, elixir])
+
+
+def assert_nothing_undeclared(model) -> None:
+    """Every field the API sent is declared in the schema: none fell through to
+    the generated model's `additional_properties` (recursively)."""
+    assert model.additional_properties == {}, type(model).__name__
+    for field in attrs.fields(type(model)):
+        value = getattr(model, field.name)
+        for item in value if isinstance(value, list) else [value]:
+            if attrs.has(type(item)):
+                assert_nothing_undeclared(item)
+
+
+def slugs(page) -> list[str]:
+    return [post.slug for post in page.results]
+
+
+def test_the_python_client_generates_without_warnings(generation):
+    assert generation.returncode == 0, generation.log
+    warnings = [
+        line for line in generation.log.splitlines() if "warning" in line.lower()
+    ]
+    assert not warnings, generation.log
+
+
+def test_every_operation_of_the_schema_is_called_through_the_client():
+    schema = yaml.safe_load(SCHEMA.read_text())
+    operation_ids = {
+        operation["operationId"]
+        for path_item in schema["paths"].values()
+        for operation in path_item.values()
+    }
+    assert operation_ids == set(OPERATIONS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_reads_the_api_root(sdk, api_client, live_server):
+    root = sdk.getApiRoot.sync(client=api_client)
+
+    assert isinstance(root, sdk.models.ApiRoot)
+    assert_nothing_undeclared(root)
+    assert root.posts == f"{live_server.url}/api/v1/posts/"
+    assert root.index == f"{live_server.url}/api/v1/index/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_reads_filtered_post_lists_into_summaries(
+    sdk, api_client, small_blog
+):
+    orderings = sdk.models.ListPostsOrdering
+    oldest_first = sdk.listPosts.sync(
+        client=api_client,
+        tag=["engineering"],
+        ordering=orderings("published_at"),
+        page_size=2,
+    )
+
+    assert isinstance(oldest_first, sdk.models.PaginatedPostSummaryList)
+    assert_nothing_undeclared(oldest_first)
+    assert oldest_first.count == 3  # not the draft, not the scheduled post
+    assert slugs(oldest_first) == ["oldest", "both"]
+    assert oldest_first.previous is None
+    assert "page=2" in oldest_first.next_
+    both = oldest_first.results[1]
+    assert isinstance(both, sdk.models.PostSummary)
+    assert all(isinstance(tag, sdk.models.TagRef) for tag in both.tags)
+    assert [(tag.slug, tag.name) for tag in both.tags] == [
+        ("elixir", "Elixir"),
+        ("engineering", "Engineering"),
+    ]
+    assert both.featured is True
+    assert isinstance(both.published_at, datetime)
+    assert both.published_at.utcoffset() == timedelta(0)
+
+    every_tag = sdk.listPosts.sync(
+        client=api_client,
+        tag=["engineering", "elixir"],
+        tag_match=sdk.models.ListPostsTagMatch.ALL,
+    )
+    assert slugs(every_tag) == ["both"]
+    by_title = sdk.listPosts.sync(
+        client=api_client, exclude_tag=["career"], ordering=orderings("-title")
+    )
+    assert slugs(by_title) == ["oldest", "newest", "both"]
+    featured = sdk.listPosts.sync(
+        client=api_client, featured=sdk.models.ListPostsFeatured.TRUE
+    )
+    assert slugs(featured) == ["both"]
+    this_year = sdk.listPosts.sync(client=api_client, year=both.published_at.year)
+    assert "both" in slugs(this_year)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_reads_a_post_with_its_neighbours_and_related_posts(
+    sdk, api_client, small_blog
+):
+    post = sdk.getPost.sync("both", client=api_client)
+
+    assert isinstance(post, sdk.models.Post)
+    assert_nothing_undeclared(post)
+    assert (post.slug, post.title, post.featured) == ("both", "Both tags", True)
+    assert isinstance(post.previous, sdk.models.PostLink)
+    assert post.previous.slug == "oldest"
+    assert isinstance(post.next_, sdk.models.PostLink)
+    assert post.next_.slug == "career-post"
+    assert isinstance(post.next_.published_at, datetime)
+    assert [tag.slug for tag in post.tags] == ["elixir", "engineering"]
+    assert all(isinstance(tag, sdk.models.TagRef) for tag in post.tags)
+    assert [(entry.level, entry.id) for entry in post.toc] == [(2, "why-it-matters")]
+    assert isinstance(post.toc[0], sdk.models.TocEntry)
+    assert 'class="language-python"' in post.body_html
+    assert post.body_markdown.startswith("## Why it matters")
+    assert post.word_count > 0
+    assert [related.slug for related in post.related] == ["newest", "oldest"]
+    assert all(isinstance(r, sdk.models.PostSummary) for r in post.related)
+
+    assert sdk.getPost.sync("oldest", client=api_client).previous is None
+    assert sdk.getPost.sync("newest", client=api_client).next_ is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_reads_tags_with_their_visible_post_counts(
+    sdk, api_client, live_server, small_blog
+):
+    tags = sdk.listTags.sync(client=api_client)
+
+    assert isinstance(tags, sdk.models.PaginatedTagList)
+    assert_nothing_undeclared(tags)
+    assert all(isinstance(tag, sdk.models.Tag) for tag in tags.results)
+    assert [(tag.slug, tag.post_count) for tag in tags.results] == [
+        ("career", 1),
+        ("elixir", 1),
+        ("engineering", 3),
+    ]
+    assert (tags.count, tags.next_, tags.previous) == (3, None, None)
+
+    engineering = sdk.getTag.sync("engineering", client=api_client)
+    assert isinstance(engineering, sdk.models.Tag)
+    assert_nothing_undeclared(engineering)
+    assert (engineering.name, engineering.post_count) == ("Engineering", 3)
+    assert engineering.url == f"{live_server.url}/api/v1/tags/engineering/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_reads_the_tag_page(sdk, api_client, small_blog):
+    page = sdk.listTagPosts.sync(
+        "engineering",
+        client=api_client,
+        ordering=sdk.models.ListTagPostsOrdering("title"),
+    )
+
+    assert isinstance(page, sdk.models.PaginatedPostSummaryList)
+    assert_nothing_undeclared(page)
+    assert slugs(page) == ["both", "newest", "oldest"]
+    assert all(isinstance(post, sdk.models.PostSummary) for post in page.results)
+    elixir = sdk.listTagPosts.sync("elixir", client=api_client)
+    assert (elixir.count, slugs(elixir)) == (1, ["both"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_reads_the_writing_index(sdk, api_client, small_blog):
+    index = sdk.getIndex.sync(client=api_client)
+
+    assert isinstance(index, sdk.models.WritingIndex)
+    assert_nothing_undeclared(index)
+    assert index.count == 4
+    assert slugs(index) == ["newest", "career-post", "both", "oldest"]
+    assert all(isinstance(entry, sdk.models.IndexEntry) for entry in index.results)
+    assert index.results[2].tags == ["elixir", "engineering"]
+    assert isinstance(index.results[0].published_at, datetime)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_parses_a_404_into_the_error_model(sdk, api_client, small_blog):
+    for slug in ("no-such-post", "secret-draft", "future-post"):
+        response = sdk.getPost.sync_detailed(slug, client=api_client)
+
+        assert response.status_code == 404
+        assert isinstance(response.parsed, sdk.models.Error)
+        assert_nothing_undeclared(response.parsed)
+        assert (response.parsed.status, response.parsed.errors) == (404, [])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_parses_a_400_into_the_error_model_naming_the_parameter(
+    sdk, api_client, small_blog
+):
+    error = sdk.listPosts.sync(client=api_client, tag=["no-such-tag"])
+
+    assert isinstance(error, sdk.models.Error)
+    assert_nothing_undeclared(error)
+    assert error.status == 400
+    assert all(isinstance(item, sdk.models.ParameterError) for item in error.errors)
+    assert [(item.parameter, item.code) for item in error.errors] == [
+        ("tag", "unknown_tag")
+    ]
