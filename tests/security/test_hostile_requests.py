@@ -7,40 +7,15 @@ pytestmark = pytest.mark.django_db
 HUGE = "9" * 400
 LONG = "a" * 5000
 
+PARAMETERS = (
+    "tag", "exclude_tag", "tag_match", "search", "featured", "published_after",
+    "published_before", "year", "ordering", "page", "page_size",
+)  # fmt: skip
+
 QUERY_ATTACKS = [
     # NUL bytes and invalid UTF-8 in every parameter
-    *[
-        f"{name}=%00"
-        for name in (
-            "tag",
-            "exclude_tag",
-            "tag_match",
-            "search",
-            "featured",
-            "published_after",
-            "published_before",
-            "year",
-            "ordering",
-            "page",
-            "page_size",
-        )
-    ],  # fmt: skip
-    *[
-        f"{name}=%FF%FE"
-        for name in (
-            "tag",
-            "exclude_tag",
-            "tag_match",
-            "search",
-            "featured",
-            "published_after",
-            "published_before",
-            "year",
-            "ordering",
-            "page",
-            "page_size",
-        )
-    ],  # fmt: skip
+    *[f"{name}=%00" for name in PARAMETERS],
+    *[f"{name}=%FF%FE" for name in PARAMETERS],
     "search=abc%00def",
     "search=%C0%AF",
     # huge, negative and malformed numbers

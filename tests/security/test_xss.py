@@ -47,7 +47,8 @@ CORPUS = [
     "<svg><script>alert(1)</script></svg>",
     '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
     '<math><mtext><a href="javascript:alert(1)">x</a></mtext></math>',
-    "<math><maction actiontype=statusline xlink:href=javascript:alert(1)>x</maction></math>",
+    "<math><maction actiontype=statusline xlink:href=javascript:alert(1)>x"
+    "</maction></math>",
     # style
     "<style>body{background:url(javascript:alert(1))}</style>",
     '<div style="background:url(javascript:alert(1))">x</div>',
