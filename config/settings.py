@@ -117,10 +117,14 @@ else:
 DATABASES = {"default": _default_db}
 
 # --- Cache ------------------------------------------------------------------------
-# REDIS_URL makes Redis the shared cache (response cache, content version, throttle
-# counters); every gunicorn worker then agrees. Unset: per-process local memory.
+# The response cache, the content version and rate-limit counters must be shared by
+# every process that serves the API, or one worker would keep answering with what
+# another has already invalidated. REDIS_URL selects Redis (production, several
+# hosts); unset, a file-based cache in DJANGO_CACHE_DIR is shared by the processes
+# of one host.
 
 REDIS_URL = env_str("REDIS_URL", default="")
+CACHE_DIR = env_str("DJANGO_CACHE_DIR", default=str(BASE_DIR / ".cache" / "django"))
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -133,8 +137,8 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "writing-api",
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": CACHE_DIR,
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }

@@ -1,6 +1,7 @@
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from tests.factories import PostFactory, TagFactory
@@ -15,6 +16,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """A cache folder of this run's own: two runs at once must not clear each
+    other's content version (pyproject's pytest-env also blanks REDIS_URL)."""
+    location = str(tmp_path_factory.mktemp("cache"))
+    with override_settings(CACHES={"default": {**settings.CACHES["default"],
+                                               "LOCATION": location}}):  # fmt: skip
+        yield
 
 
 @pytest.fixture(autouse=True)
