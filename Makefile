@@ -73,4 +73,4 @@ load: $(STAMP)
 	bash bench/load.sh
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .test-databases .pytest_cache staticfiles
+	rm -rf $(VENV) db.sqlite3 .test-databases .pytest_cache staticfiles test-output .cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 
 import django_filters
@@ -52,19 +53,28 @@ class SlugListFilter(django_filters.Filter):
     field_class = SlugListField
 
 
+_DATE = r"\d{4}-\d{2}-\d{2}"
+_TIME = r"\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?"
+DATE_RE = re.compile(rf"\A{_DATE}\Z")
+DATETIME_RE = re.compile(rf"\A{_DATE}[Tt]{_TIME}(?:[Zz]|[+-]\d{{2}}:\d{{2}})?\Z")
+LOCAL_DATETIME_PATTERN = rf"^{_DATE}T{_TIME}$"
+
+
 class DateBoundField(forms.Field):
-    """An ISO date or datetime; a datetime without an offset is UTC."""
+    """An ISO 8601 date, or an RFC 3339 datetime whose offset may be left out (UTC)."""
 
     default_validators = [ProhibitNullCharactersValidator()]
 
     def to_python(self, value) -> date | datetime | None:
         if value in (None, ""):
             return None
-        text = str(value).strip()
+        text = str(value)
         try:
-            if len(text) == 10:
+            if DATE_RE.match(text):
                 return date.fromisoformat(text)
-            parsed = datetime.fromisoformat(text)
+            if not DATETIME_RE.match(text):
+                raise ValueError(text)
+            parsed = datetime.fromisoformat(text.upper())
         except ValueError:
             raise forms.ValidationError(
                 "Enter an ISO 8601 date (2026-11-26) or datetime "
@@ -102,6 +112,11 @@ _SLUG_SCHEMA = {
 _DATE_OR_DATETIME = [
     {"type": "string", "format": "date"},
     {"type": "string", "format": "date-time"},
+    {
+        "type": "string",
+        "pattern": LOCAL_DATETIME_PATTERN,
+        "description": "A datetime without an offset, read as UTC.",
+    },
 ]
 
 
@@ -219,7 +234,7 @@ class PostFilter(django_filters.FilterSet):
 
     @extend_schema_field(
         {
-            "oneOf": _DATE_OR_DATETIME,
+            "anyOf": _DATE_OR_DATETIME,
             "description": "Inclusive lower bound on `published_at`. A date alone "
             "starts at 00:00 UTC that day; a datetime without an offset is UTC.",
             "example": "2026-01-01",
@@ -232,7 +247,7 @@ class PostFilter(django_filters.FilterSet):
 
     @extend_schema_field(
         {
-            "oneOf": _DATE_OR_DATETIME,
+            "anyOf": _DATE_OR_DATETIME,
             "description": "Inclusive upper bound on `published_at`. A date alone "
             "covers that whole UTC day; a datetime without an offset is UTC.",
             "example": "2026-12-31",

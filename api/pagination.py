@@ -87,14 +87,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 "required": False,
                 "in": "query",
                 "description": (
-                    f"Results per page, default {DEFAULT_PAGE_SIZE}. Values above "
-                    f"{MAX_PAGE_SIZE} are clamped to {MAX_PAGE_SIZE}."
+                    f"Results per page, default {DEFAULT_PAGE_SIZE}, at most "
+                    f"{MAX_PAGE_SIZE}: larger values are accepted and clamped to "
+                    f"{MAX_PAGE_SIZE} (so no `maximum` is declared)."
                 ),
                 "schema": {
                     "type": "integer",
                     "minimum": 1,
-                    "maximum": MAX_PAGE_SIZE,
                     "default": DEFAULT_PAGE_SIZE,
+                    "x-clamped-maximum": MAX_PAGE_SIZE,
                 },
             },
         ]

@@ -32,16 +32,20 @@ PARAMETER_ERROR_COMPONENT = {
 }
 
 ERROR_RESPONSES = {
-    "400": "A query parameter is invalid; `errors` names it.",
+    "400": "A query parameter is invalid (or not UTF-8, or holds a NUL byte); "
+    "`errors` names it.",
     "404": "No such resource, or a page past the last.",
     "405": "Only GET, HEAD and OPTIONS are allowed.",
     "406": "The `Accept` header or `format` asks for something other than JSON.",
     "429": "Too many requests (only when rate limiting is configured).",
     "503": "The database is unreachable; retry after the `Retry-After` seconds.",
 }
-# Operations without parameters or a path variable cannot answer 400 or 404.
-_NO_400 = {"getPost", "getTag", "listTags", "getIndex", "getApiRoot"}
+# Operations without a path variable or pages cannot answer 404.
 _NO_404 = {"getIndex", "getApiRoot"}
+URI_TOO_LONG = {
+    "description": "The request line is longer than the server accepts (8 KB under "
+    "gunicorn). Answered by the server itself, so no JSON body is promised.",
+}
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -73,12 +77,15 @@ def add_error_responses(result, generator, request, public):
         for operation in path_item.values():
             operation_id = operation.get("operationId", "")
             for status, description in ERROR_RESPONSES.items():
-                if status == "400" and operation_id in _NO_400:
-                    continue
                 if status == "404" and operation_id in _NO_404:
                     continue
                 operation["responses"][status] = {
                     "description": description,
                     "content": {"application/json": {"schema": reference}},
                 }
+            operation["responses"]["414"] = URI_TOO_LONG
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    # The contract: an empty parameter (`?tag=`) is ignored.
+                    parameter["allowEmptyValue"] = True
     return result

@@ -103,6 +103,42 @@ class PostSerializer(PostSummarySerializer):
     )
 
 
+@extend_schema_field(PostLinkSerializer)
+class NeighbourLinkSerializer(PostLinkSerializer):
+    """A neighbour of a post that may have no date yet: null while it has none."""
+
+    def get_attribute(self, post):
+        if post.published_at is None:
+            return None
+        return super().get_attribute(post)
+
+
+class PreviewPostSerializer(PostSerializer):
+    """A post in any state, for an editor's preview: the `Post` shape, where a draft
+    may have no date and so no neighbours."""
+
+    published_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the post goes (or went) live (UTC); null for an undated draft.",
+    )
+    previous = NeighbourLinkSerializer(
+        source="previous_post",
+        allow_null=True,
+        help_text="The visible post just older than this one; null for the oldest "
+        "or an undated draft.",
+    )
+    next = NeighbourLinkSerializer(
+        source="next_post",
+        allow_null=True,
+        help_text="The visible post just newer than this one; null for the newest "
+        "or an undated draft.",
+    )
+    url = AbsoluteUrlField(
+        view_name="api:post-detail",
+        help_text="Where the post lives in the API: a 404 until it is visible.",
+    )
+
+
 class TagSerializer(serializers.Serializer):
     slug = ContentSlugField()
     name = serializers.CharField()

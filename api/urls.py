@@ -26,6 +26,7 @@ urlpatterns = [
         name="tag-posts",
     ),
     path("index/", views.IndexView.as_view(), name="index"),
+    path("preview/<str:token>/", views.PreviewView.as_view(), name="preview"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"

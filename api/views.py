@@ -5,7 +5,7 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -15,6 +15,7 @@ from api.context import tag_directory
 from api.errors import json_error
 from api.filters import PostFilter
 from api.pagination import CountedListPagination
+from blog import preview
 from blog.models import Post, Tag
 
 
@@ -100,6 +101,46 @@ class IndexView(generics.ListAPIView):
     serializer_class = serializers.IndexEntrySerializer
     pagination_class = CountedListPagination
     filter_backends = []
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="getPreview",
+        tags=["preview"],
+        parameters=[
+            OpenApiParameter(
+                "token",
+                str,
+                OpenApiParameter.PATH,
+                description="A signed preview token from the admin's Preview link "
+                "(or `manage.py preview_url`); it expires after "
+                "`PREVIEW_TOKEN_MAX_AGE` seconds.",
+            )
+        ],
+    )
+)
+class PreviewView(generics.RetrieveAPIView):
+    """One post in any state (draft, scheduled or published), for an editor's
+    preview on the front-end, in the `Post` shape.
+
+    The token names the post and expires; an invalid, tampered or expired token, or
+    one for a deleted post, is a 404. Answers are `Cache-Control: private, no-store`:
+    no shared cache may keep a draft.
+    """
+
+    queryset = Post.objects.with_tag_ids()
+    serializer_class = serializers.PreviewPostSerializer
+
+    def get_object(self) -> Post:
+        post_id = preview.post_id_from_token(self.kwargs["token"])
+        if post_id is None:
+            raise Http404
+        return generics.get_object_or_404(self.get_queryset(), pk=post_id)
+
+    def finalize_response(self, request, response, *args, **kwargs) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 @csrf_exempt

@@ -9,6 +9,7 @@ from api import views
 admin.site.site_header = "writing-api"
 admin.site.site_title = "writing-api admin"
 admin.site.index_title = "Content"
+admin.site.site_url = None  # the site is the front-end; "/" here is a JSON 404
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

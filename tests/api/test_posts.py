@@ -247,3 +247,25 @@ def test_drafts_and_scheduled_posts_never_appear_in_any_list(api, blog):
         linked |= {body["next"] and body["next"]["slug"]}
         linked |= {related["slug"] for related in body["related"]}
         assert hidden.isdisjoint(linked)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2025-03-01T12:00", "20250301", "2025-W09-6", "2025-03-01 12:00:00", "2025-3-1"],
+)
+def test_dates_must_be_iso_dates_or_rfc_3339_datetimes(api, blog, value):
+    assert api.get(POSTS, {"published_after": value}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2025-03-01",
+        "2025-03-01T12:00:00",
+        "2025-03-01T12:00:00.5Z",
+        "2025-03-01t12:00:00z",
+        "2025-03-01T12:00:00+02:00",
+    ],
+)
+def test_dates_and_datetimes_in_every_documented_form_are_accepted(api, blog, value):
+    assert api.get(POSTS, {"published_after": value}).status_code == 200

@@ -32,6 +32,7 @@ OPERATIONS = {
     "listTags": "api.tags.list_tags",
     "getTag": "api.tags.get_tag",
     "listTagPosts": "api.tags.list_tag_posts",
+    "getPreview": "api.preview.get_preview",
 }
 
 
@@ -225,6 +226,26 @@ def test_the_client_reads_a_post_with_its_neighbours_and_related_posts(
 
     assert sdk.getPost.sync("oldest", client=api_client).previous is None
     assert sdk.getPost.sync("newest", client=api_client).next_ is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_reads_a_draft_preview(sdk, api_client, small_blog):
+    from blog import preview
+    from blog.models import Post
+
+    draft = Post.objects.get(slug="secret-draft")
+    post = sdk.getPreview.sync(preview.make_token(draft.pk), client=api_client)
+
+    assert isinstance(post, sdk.models.PreviewPost)
+    assert_nothing_undeclared(post)
+    assert (post.slug, post.published_at) == ("secret-draft", None)
+    assert (post.previous, post.next_) == (None, None)
+    assert [tag.slug for tag in post.tags] == ["career", "engineering"]
+
+    scheduled = Post.objects.get(slug="future-post")
+    post = sdk.getPreview.sync(preview.make_token(scheduled.pk), client=api_client)
+    assert isinstance(post.published_at, datetime)
+    assert post.previous.slug == "newest"
 
 
 @pytest.mark.django_db(transaction=True)

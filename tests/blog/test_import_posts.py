@@ -1,0 +1,282 @@
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from blog.models import Post, Tag
+from tests.factories import PostFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+DATASET = Path(__file__).resolve().parents[3] / "shared" / "bench" / "dataset.py"
+
+
+def generated_file(directory: Path, posts: int = 40, tags: int = 6) -> Path:
+    path = directory / f"posts-{posts}.jsonl"
+    arguments = ["--posts", str(posts), "--tags", str(tags), "--out", str(path)]
+    subprocess.run([sys.executable, str(DATASET), *arguments], check=True)
+    return path
+
+
+def jsonl(directory: Path, *records: dict | str) -> Path:
+    path = directory / "import.jsonl"
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records),
+        encoding="utf-8",
+    )
+    return path
+
+
+def tag(slug: str = "engineering", **fields) -> dict:
+    return {"kind": "tag", "slug": slug, "name": slug.title(), **fields}
+
+
+def post(slug: str = "hello-world", **fields) -> dict:
+    return {
+        "kind": "post",
+        "title": "Hello world",
+        "slug": slug,
+        "summary": "A first post.",
+        "body": "## Why it matters\n\nSome words.\n\n```python\nprint('hi')\n```\n",
+        "published_at": "2025-03-04T05:06:07Z",
+        "status": "published",
+        "featured": False,
+        "tags": ["engineering"],
+        **fields,
+    }
+
+
+def import_file(path: Path, *options: str) -> str:
+    out = StringIO()
+    call_command("import_posts", str(path), *options, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> tuple[int, int, int]:
+    return (
+        Tag.objects.count(),
+        Post.objects.count(),
+        Post.tags.through.objects.count(),
+    )
+
+
+def test_a_generated_file_imports_every_tag_post_and_link(tmp_path):
+    path = generated_file(tmp_path)
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    posts = [r for r in records if r["kind"] == "post"]
+
+    output = import_file(path)
+
+    assert f"Imported 6 tags and 40 posts from {path} in " in output
+    assert counts() == (6, 40, sum(len(set(p["tags"])) for p in posts))
+    first = posts[0]
+    imported = Post.objects.get(slug=first["slug"])
+    assert imported.title == first["title"]
+    assert imported.body == first["body"]
+    assert sorted(imported.tags.values_list("slug", flat=True)) == sorted(first["tags"])
+    assert imported.published_at == datetime.fromisoformat(first["published_at"])
+
+
+def test_importing_twice_updates_and_never_duplicates(tmp_path):
+    path = generated_file(tmp_path, posts=20, tags=4)
+    import_file(path)
+    before = counts()
+
+    import_file(path)
+    assert counts() == before
+
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    edited = next(r for r in records if r["kind"] == "post")
+    edited["title"] = "An edited title"
+    edited["tags"] = edited["tags"][:1]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    import_file(path)
+
+    post_after = Post.objects.get(slug=edited["slug"])
+    assert post_after.title == "An edited title"
+    assert list(post_after.tags.values_list("slug", flat=True)) == edited["tags"]
+    assert counts()[:2] == before[:2]
+
+
+def test_posts_and_tags_the_file_does_not_name_are_left_alone(tmp_path):
+    other = PostFactory(title="Written in the admin")
+    import_file(jsonl(tmp_path, tag(), post()))
+    other.refresh_from_db()
+    assert other.title == "Written in the admin"
+    assert Post.objects.count() == 2
+
+
+def test_bad_lines_are_all_named_and_nothing_is_written(tmp_path):
+    path = jsonl(
+        tmp_path,
+        tag(),
+        post("fine"),
+        '{"kind": "post", "slug": ',
+        {"kind": "author", "slug": "someone"},
+        post("Not A Slug"),
+        post("bad-date", published_at="yesterday"),
+        post("no-zone", published_at="2025-03-04T05:06:07"),
+        post("bad-status", status="scheduled"),
+        post("no-title", title=""),
+        post("bad-featured", featured="yes"),
+        post("fine"),
+        post("bad-extra", author="me"),
+        "[1, 2]",
+        post("nul", body="a\x00b", tags="engineering"),
+    )
+    with pytest.raises(CommandError) as raised:
+        import_file(path)
+
+    message = str(raised.value)
+    assert "12 problem(s); nothing was imported" in message
+    for expected in [
+        "line 3: invalid JSON",
+        "line 4: unknown kind 'author'",
+        "line 5: slug 'Not A Slug' is invalid",
+        "line 6: published_at 'yesterday' is not an ISO 8601 date-time",
+        "line 7: published_at '2025-03-04T05:06:07' has no time zone",
+        "line 8: status 'scheduled' is not one of draft, published",
+        "line 9: title is empty",
+        "line 10: featured must be true or false",
+        "line 11: post slug 'fine' already appears on line 2",
+        "line 12: unknown field(s) author",
+        "line 13: expected a JSON object, found a list",
+        "line 14: body contains a NUL character; tags must be a list, not a string",
+    ]:
+        assert expected in message
+    assert counts() == (0, 0, 0)
+
+
+def test_missing_fields_are_named(tmp_path):
+    path = jsonl(
+        tmp_path,
+        {"kind": "tag", "slug": "engineering"},
+        {"kind": "post", "slug": "x", "tags": []},
+    )
+    with pytest.raises(CommandError) as raised:
+        import_file(path)
+    assert "line 1: name is missing" in str(raised.value)
+    assert "line 2: title is missing; status is missing" in str(raised.value)
+
+
+def test_only_the_first_twenty_problems_are_listed(tmp_path):
+    path = jsonl(tmp_path, *["not json"] * 25)
+    with pytest.raises(CommandError) as raised:
+        import_file(path)
+    message = str(raised.value)
+    assert "25 problem(s)" in message
+    assert "line 20: invalid JSON" in message
+    assert "line 21:" not in message
+    assert "... and 5 more" in message
+
+
+def test_an_unknown_tag_is_an_error_naming_its_line(tmp_path):
+    path = jsonl(tmp_path, tag(), post("a"), post("b", tags=["engineering", "nope"]))
+    with pytest.raises(CommandError) as raised:
+        import_file(path)
+    assert "line 3: unknown tag(s) nope" in str(raised.value)
+    assert counts() == (0, 0, 0)
+
+
+def test_a_tag_already_in_the_database_may_be_named(tmp_path):
+    TagFactory(slug="python", name="Python")
+    import_file(jsonl(tmp_path, tag(), post(tags=["python", "engineering"])))
+    assert set(
+        Post.objects.get(slug="hello-world").tags.values_list("slug", flat=True)
+    ) == {"python", "engineering"}
+
+
+def test_a_tag_name_taken_by_another_slug_is_an_error(tmp_path):
+    TagFactory(slug="eng", name="Engineering")
+    with pytest.raises(CommandError) as raised:
+        import_file(jsonl(tmp_path, tag(), post()))
+    assert "line 1: tag name 'Engineering' is already used by the tag 'eng'" in str(
+        raised.value
+    )
+    assert Post.objects.count() == 0
+
+
+def test_a_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
+    from blog.management.commands import import_posts
+
+    def fail(posts):
+        raise import_posts.DatabaseError("disk full")
+
+    monkeypatch.setattr(import_posts, "upsert_posts", fail)
+    with pytest.raises(CommandError, match="nothing was imported"):
+        import_file(jsonl(tmp_path, tag(), post()))
+    assert counts() == (0, 0, 0)
+
+
+def test_drafts_stay_drafts_and_stay_hidden(tmp_path):
+    import_file(
+        jsonl(
+            tmp_path,
+            tag(),
+            post("a-draft", status="draft", published_at=None),
+            post("a-dated-draft", status="draft"),
+        )
+    )
+    assert set(Post.objects.drafts().values_list("slug", flat=True)) == {
+        "a-draft",
+        "a-dated-draft",
+    }
+    assert not Post.objects.published().exists()
+
+
+def test_published_without_a_date_means_now(tmp_path):
+    before = timezone.now()
+    import_file(jsonl(tmp_path, tag(), post(published_at=None)))
+    imported = Post.objects.get(slug="hello-world")
+    assert before <= imported.published_at <= timezone.now()
+    assert Post.objects.published().filter(pk=imported.pk).exists()
+
+
+def test_dates_with_an_offset_are_stored_in_utc(tmp_path):
+    import_file(jsonl(tmp_path, tag(), post(published_at="2025-03-04T07:06:07+02:00")))
+    assert Post.objects.get().published_at == datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
+
+
+def test_derived_fields_are_filled(tmp_path):
+    import_file(generated_file(tmp_path, posts=5, tags=3))
+    for imported in Post.objects.all():
+        assert '<h2 id="' in imported.body_html
+        assert '<pre><code class="language-' in imported.body_html
+        assert imported.toc
+        assert imported.toc[0]["level"] == 2
+        assert imported.word_count > 500
+        assert imported.reading_time_minutes >= 3
+
+
+@pytest.mark.postgres
+def test_imported_posts_are_searchable(tmp_path):
+    import_file(jsonl(tmp_path, tag(), post(title="Failure isolation beats locks")))
+    assert Post.objects.get().search_vector
+    assert Post.objects.matching("isolation").exists()
+
+
+@pytest.mark.postgres
+def test_a_postgresql_import_refreshes_the_planner_statistics(tmp_path):
+    from django.db import connection
+
+    import_file(generated_file(tmp_path, posts=12, tags=3))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'blog_post'")
+        assert cursor.fetchone()[0] == 12
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        import_file(tmp_path / "absent.jsonl")
+
+
+def test_a_dry_run_checks_and_writes_nothing(tmp_path):
+    out = import_file(jsonl(tmp_path, tag(), post()), "--dry-run")
+    assert "is valid: 1 tags and 1 posts (nothing written)" in out
+    assert counts() == (0, 0, 0)

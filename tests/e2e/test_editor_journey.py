@@ -1,0 +1,224 @@
+"""An editor's day, in a real browser: write, preview, publish, edit, restore.
+
+Drives Debian's Chromium (`/usr/bin/chromium`, installed by `.ci/e2e.sh`) with
+Playwright against pytest-django's live server, and leaves screenshots of the post
+editor and the post list in `test-output/`. Without Chromium the test is skipped,
+except under CI (`CI` set), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+PASSWORD = "correct-horse-battery-staple"
+TITLE = "Observability on a budget"
+SLUG = "observability-on-a-budget"
+EDITED_TITLE = "Observability on a shoestring"
+BODY = """## Why it matters
+
+Logs are cheap until you **search** them. Metrics first, then traces.
+
+```python
+print("hello")
+```
+"""
+
+pytestmark = pytest.mark.slow
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+@pytest.fixture
+def browser() -> Iterator:
+    if not CHROMIUM.exists():
+        if _in_ci():
+            pytest.fail(f"{CHROMIUM} is missing under CI: run .ci/e2e.sh first.")
+        pytest.skip(
+            f"{CHROMIUM} is not installed (apt-get install chromium, or run "
+            ".ci/e2e.sh); under CI this test fails instead."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def site(live_server, settings, django_user_model) -> str:
+    """The live server as production runs it, over plain HTTP on localhost."""
+    settings.DEBUG = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.FRONTEND_PREVIEW_URL = ""
+    settings.FRONTEND_POST_URL = ""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    django_user_model.objects.create_superuser("editor", password=PASSWORD)
+    OUTPUT.mkdir(exist_ok=True)
+    (OUTPUT / "failure.png").unlink(missing_ok=True)
+    return live_server.url
+
+
+@pytest.fixture
+def page(site, browser):
+    # `site` first: its database work must happen before Playwright's event loop
+    # starts in this thread. Under that loop Django would refuse it as async-unsafe
+    # and, allowed anyway, would open a second connection nothing ever closes.
+    context = browser.new_context(
+        base_url=site, viewport={"width": 1440, "height": 1000}
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.browser_problems = problems = []
+
+    def on_console(message) -> None:
+        source = message.location.get("url", "")
+        # Browsers ask for /favicon.ico on their own; the API has none to give.
+        if message.type == "error" and not source.endswith("/favicon.ico"):
+            problems.append(f"{message.text} ({source})")
+
+    context.on("console", on_console)
+    context.on("weberror", lambda error: problems.append(str(error.error)))
+    yield page
+    context.close()
+
+
+def api_json(page, path: str, status: int = 200) -> dict:
+    response = page.request.get(path)
+    assert response.status == status, f"{path}: {response.status} {response.text()}"
+    return response.json()
+
+
+def visible_slugs(page) -> list[str]:
+    return [post["slug"] for post in api_json(page, "/api/v1/posts/")["results"]]
+
+
+def test_an_editor_writes_previews_publishes_edits_and_restores_a_post(page):
+    from playwright.sync_api import expect
+
+    try:
+        _journey(page, expect)
+    except Exception:
+        page.screenshot(path=OUTPUT / "failure.png", full_page=True)
+        raise
+    # No script errors and no Content-Security-Policy violations on any page.
+    assert page.browser_problems == []
+
+
+def _journey(page, expect) -> None:
+    # Log in.
+    page.goto("/admin/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    expect(page.locator("#site-name")).to_contain_text("writing-api")
+
+    # A tag from the tag admin; its slug is filled in from the name as you type.
+    page.goto("/admin/blog/tag/add/")
+    page.locator("#id_name").press_sequentially("Observability")
+    expect(page.locator("#id_slug")).to_have_value("observability")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+
+    # Write a post in Markdown and watch the rendered preview appear beside it.
+    page.goto("/admin/blog/post/add/")
+    page.locator("#id_title").press_sequentially(TITLE)
+    expect(page.locator("#id_slug")).to_have_value(SLUG)
+    page.fill("#id_summary", "What to measure first when money is tight.")
+    page.fill("#id_body", BODY)
+    preview = page.locator(".markdown-editor-output")
+    expect(preview.locator("h2#why-it-matters")).to_have_text("Why it matters")
+    expect(preview.locator("strong")).to_have_text("search")
+    expect(preview.locator("code.language-python")).to_contain_text("print")
+    expect(page.locator(".markdown-editor-stats")).to_have_text(
+        re.compile(r"^\d+ words · 1 min read$")
+    )
+
+    # Tags: pick one with the autocomplete, create another with the "+" beside it.
+    page.click(".field-tags .select2-selection")
+    page.fill(".select2-search__field", "Observ")
+    page.click(".select2-results__option >> text=Observability")
+    with page.expect_popup() as popup_info:
+        page.click("#add_id_tags")
+    popup = popup_info.value
+    popup.locator("#id_name").press_sequentially("Reliability")
+    with popup.expect_event("close"):
+        popup.click("input[name=_save]")
+    chosen = page.locator(".field-tags .select2-selection__choice")
+    expect(chosen).to_have_count(2)
+    expect(chosen.nth(1)).to_contain_text("Reliability")
+
+    expect(page.locator("#id_status")).to_have_value("draft")
+    page.screenshot(path=OUTPUT / "post-editor.png", full_page=True)
+
+    # Save as a draft; the change page offers a signed preview link.
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    expect(page.locator(".field-publication_state")).to_contain_text("Draft")
+    page.screenshot(path=OUTPUT / "post-saved-draft.png", full_page=True)
+    preview_href = page.locator("a.previewlink").get_attribute("href")
+    assert preview_href.startswith(f"{page.url.split('/admin/')[0]}/api/v1/preview/")
+
+    # The preview shows the draft, privately; the public API knows nothing of it.
+    response = page.request.get(preview_href)
+    assert response.status == 200
+    assert response.headers["cache-control"] == "private, no-store"
+    draft = response.json()
+    assert (draft["slug"], draft["title"], draft["published_at"]) == (SLUG, TITLE, None)
+    assert [tag["slug"] for tag in draft["tags"]] == ["observability", "reliability"]
+    assert '<h2 id="why-it-matters">' in draft["body_html"]
+    assert SLUG not in visible_slugs(page)
+    api_json(page, f"/api/v1/posts/{SLUG}/", status=404)
+
+    # Publish it from the post list.
+    page.goto("/admin/blog/post/")
+    row = page.locator("#result_list tbody tr", has_text=TITLE)
+    expect(row).to_contain_text("Draft")
+    row.locator("input.action-select").check()
+    page.select_option("select[name=action]", "publish_now")
+    page.click("button[name=index]")
+    expect(page.locator(".messagelist")).to_contain_text("Published 1 post(s).")
+    expect(row).to_contain_text("Published")
+    page.screenshot(path=OUTPUT / "post-list.png", full_page=True)
+    assert SLUG in visible_slugs(page)
+    assert api_json(page, f"/api/v1/posts/{SLUG}/")["title"] == TITLE
+
+    # Edit the title: the API follows.
+    row.locator("th a").click()
+    page.fill("#id_title", EDITED_TITLE)
+    expect(page.locator("#id_slug")).to_have_value(SLUG)  # a live slug stays put
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert api_json(page, f"/api/v1/posts/{SLUG}/")["title"] == EDITED_TITLE
+
+    # Restore the published version from history: History, the version, Revert.
+    page.click("a.historylink")
+    versions = page.locator("#change-history tbody tr")
+    expect(versions).to_have_count(3)  # created, published, edited: newest first
+    expect(versions.nth(0)).to_contain_text(EDITED_TITLE)
+    expect(versions.nth(0)).to_contain_text("editor")
+    versions.nth(1).locator("a").first.click()
+    expect(page.locator("#id_title")).to_have_value(TITLE)
+    page.click("input[value=Revert]")
+    expect(page.locator(".messagelist")).to_contain_text("Restored")
+    expect(page.locator("#id_title")).to_have_value(TITLE)
+
+    restored = api_json(page, f"/api/v1/posts/{SLUG}/")
+    assert restored["title"] == TITLE
+    assert [tag["slug"] for tag in restored["tags"]] == ["observability", "reliability"]
