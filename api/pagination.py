@@ -2,6 +2,8 @@
 
 from collections import OrderedDict
 
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 
@@ -20,9 +22,25 @@ def _positive_int(request, name: str) -> int | None:
     return int(raw)
 
 
+class DeferredJoinPaginator(Paginator):
+    """Pages past the first select their rows by id: the page's ids are found first
+    (`id IN (... LIMIT/OFFSET)`), so per-row work such as collecting each post's tag
+    ids is done for the page's rows only, not for every row the offset skips."""
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = self.object_list
+        if bottom and isinstance(rows, QuerySet):
+            ids = rows.values("pk")[bottom : bottom + self.per_page]
+            return self._get_page(rows.filter(pk__in=ids), number, self)
+        return super().page(number)
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     """`page` is 1-based (past the end: 404); `page_size` above 100 is clamped."""
 
+    django_paginator_class = DeferredJoinPaginator
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE

@@ -150,20 +150,11 @@ class TagSerializer(serializers.Serializer):
 
 
 class IndexListSerializer(serializers.ListSerializer):
-    """Index rows are tuples straight from the database; no per-row field objects."""
+    """Index entries arrive as plain dicts (`PostQuerySet.index_entries`): already
+    the exact shape of `IndexEntry`, so no per-row field objects run."""
 
-    def to_representation(self, rows) -> list[dict]:
-        directory = tag_directory(self.context["request"])
-        return [
-            {
-                "slug": slug,
-                "title": title,
-                "summary": summary,
-                "published_at": published_at,
-                "tags": [tag.slug for tag in directory.entries_for(tag_ids)],
-            }
-            for slug, title, summary, published_at, tag_ids in rows
-        ]
+    def to_representation(self, entries: list[dict]) -> list[dict]:
+        return entries
 
 
 class IndexEntrySerializer(serializers.Serializer):

@@ -56,7 +56,7 @@ class PostDetailView(generics.RetrieveAPIView):
     Unknown slugs, drafts and scheduled posts are all a 404.
     """
 
-    queryset = Post.objects.published().with_tag_ids()
+    queryset = Post.objects.published().for_detail()
     serializer_class = serializers.PostSerializer
     lookup_field = "slug"
 
@@ -97,10 +97,13 @@ class IndexView(generics.ListAPIView):
     """The full writing index: every visible post, compact and unpaginated, newest
     first. Built for archive pages and static-site generators."""
 
-    queryset = Post.objects.published().index_rows()
+    queryset = Post.objects.published()
     serializer_class = serializers.IndexEntrySerializer
     pagination_class = CountedListPagination
     filter_backends = []
+
+    def get_queryset(self) -> list[dict]:
+        return super().get_queryset().index_entries()
 
 
 @extend_schema_view(
@@ -128,7 +131,7 @@ class PreviewView(generics.RetrieveAPIView):
     no shared cache may keep a draft.
     """
 
-    queryset = Post.objects.with_tag_ids()
+    queryset = Post.objects.for_detail()
     serializer_class = serializers.PreviewPostSerializer
 
     def get_object(self) -> Post:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Now
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Now
 
 if TYPE_CHECKING:
     from blog.models import Tag
@@ -95,31 +96,63 @@ class PostQuerySet(models.QuerySet):
         """Everything a list serializer reads, in one query (tags by id)."""
         return self.only(*LISTING_FIELDS).with_tag_ids()
 
-    def index_rows(self) -> QuerySet:
-        """The writing index as plain tuples: no bodies, no model instances."""
-        from blog.expressions import TagIds
+    def for_detail(self) -> PostQuerySet:
+        """Everything a full post shows, without the (large) stored search vector."""
+        return self.defer("search_vector").with_tag_ids()
 
-        return self.newest_first().values_list(
-            "slug", "title", "summary", "published_at", TagIds()
+    def index_entries(self) -> list[dict]:
+        """The writing index: `{slug, title, summary, published_at, tags}` for every
+        post here, newest first, ready for JSON, in two queries.
+
+        The database formats the dates and each post's tag slugs come from one flat
+        query over the links, in name order: no bodies, no model instances, no
+        datetime objects (ten thousand of those cost more than the query itself).
+        """
+        from blog.expressions import UTCTimestampText
+        from blog.models import Post
+
+        posts = (
+            self.newest_first()
+            .annotate(published=UTCTimestampText("published_at"))
+            .values_list("id", "slug", "title", "summary", "published")
         )
+        tags: dict[int, list[str]] = defaultdict(list)
+        links = (
+            Post.tags.through.objects.filter(post__in=self.values("id"))
+            .order_by("tag__name", "tag_id")
+            .values_list("post_id", "tag__slug")
+        )
+        for post_id, slug in links:
+            tags[post_id].append(slug)
+        return [
+            {
+                "slug": slug,
+                "title": title,
+                "summary": summary,
+                "published_at": published,
+                "tags": tags.get(post_id, []),
+            }
+            for post_id, slug, title, summary, published in posts
+        ]
 
     def neighbours_of(self, post) -> tuple:
-        """The next older and the next newer post than `post`, by (date, id)."""
+        """The next older and the next newer post than `post`, by (date, id).
+
+        Written as a range on `published_at` plus a tie-break on the id, so the
+        (status, published_at, id) index is walked from the post and stops at once.
+        """
         fields = ("slug", "title", "published_at")
+        at, pk = post.published_at, post.id
         older = (
-            self.filter(
-                Q(published_at__lt=post.published_at)
-                | Q(published_at=post.published_at, id__lt=post.id)
-            )
+            self.filter(published_at__lte=at)
+            .exclude(published_at=at, id__gte=pk)
             .order_by("-published_at", "-id")
             .only(*fields)
             .first()
         )
         newer = (
-            self.filter(
-                Q(published_at__gt=post.published_at)
-                | Q(published_at=post.published_at, id__gt=post.id)
-            )
+            self.filter(published_at__gte=at)
+            .exclude(published_at=at, id__lte=pk)
             .order_by("published_at", "id")
             .only(*fields)
             .first()
@@ -128,39 +161,55 @@ class PostQuerySet(models.QuerySet):
 
     def related_to(self, post, limit: int = 3) -> PostQuerySet:
         """Up to `limit` other posts sharing a tag with `post`, newest first."""
-        from blog.models import Post
-
-        shared = Post.tags.through.objects.filter(
-            post_id=OuterRef("pk"),
-            tag_id__in=Post.tags.through.objects.filter(post_id=post.pk).values(
-                "tag_id"
-            ),
-        )
+        tag_ids = getattr(post, "tag_ids", None)
+        if tag_ids is None:
+            tag_ids = list(post.tags.values_list("id", flat=True))
+        tag_ids = [tag_id for tag_id in tag_ids if tag_id is not None]
+        if not tag_ids:
+            return self.none()
+        links = self._links_to(tag_ids)
         return (
             self.exclude(pk=post.pk)
-            .filter(Exists(shared))
+            .filter(Exists(links))
             .for_listing()
             .newest_first()[:limit]
         )
 
+    @classmethod
+    def _tag_links(cls, tags: list[Tag]) -> QuerySet:
+        return cls._links_to([tag.id for tag in tags])
+
     @staticmethod
-    def _tag_links(tags: list[Tag]) -> QuerySet:
+    def _links_to(tag_ids: list[int]) -> QuerySet:
         from blog.models import Post
 
         return Post.tags.through.objects.filter(
-            post_id=OuterRef("pk"), tag_id__in=[tag.id for tag in tags]
+            post_id=OuterRef("pk"), tag_id__in=tag_ids
         )
 
 
 class TagQuerySet(models.QuerySet):
     def with_post_counts(self) -> TagQuerySet:
-        """Annotate `post_count`: the number of visible posts carrying each tag."""
+        """Annotate `post_count`: the number of visible posts carrying each tag.
+
+        A correlated count over the tag's links whose post is in the set of visible
+        posts. Being a subquery rather than a join, it is computed only for the rows
+        a page returns, and `count()` leaves it out.
+        """
         from blog.models import Post
 
-        visible = Post.objects.published().filter(tags=OuterRef("pk"))
-        counts = visible.order_by().values("tags").annotate(n=Count("pk")).values("n")
+        visible = Post.objects.published().values("pk")
+        links = (
+            Post.tags.through.objects.filter(tag_id=OuterRef("pk"))
+            # The always-false `OR post_id IS NULL` keeps PostgreSQL from turning the
+            # IN into a join it would redo for every tag: as an OR it stays a hashed
+            # subplan, built once per query (32 ms -> 7 ms for a page of 20 tags).
+            .filter(Q(post_id__in=visible) | Q(post_id__isnull=True))
+            .order_by()
+            .values("tag_id")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
         return self.annotate(
-            post_count=models.functions.Coalesce(
-                models.Subquery(counts, output_field=models.IntegerField()), 0
-            )
+            post_count=Coalesce(Subquery(links, output_field=models.IntegerField()), 0)
         )

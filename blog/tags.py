@@ -22,6 +22,9 @@ class TagDirectory:
     def __init__(self, entries: list[TagEntry]) -> None:
         self.by_id = {entry.id: entry for entry in entries}
         self.by_slug = {entry.slug: entry for entry in entries}
+        by_name = sorted(entries, key=lambda entry: entry.name)
+        # Position in name order, so a post's few tags sort without comparing names.
+        self._rank = {entry.id: position for position, entry in enumerate(by_name)}
 
     @classmethod
     def load(cls) -> TagDirectory:
@@ -38,6 +41,14 @@ class TagDirectory:
 
     def entries_for(self, ids: list[int] | None) -> list[TagEntry]:
         """The tags with these ids, ordered by name."""
-        tags = [self.by_id[tag_id] for tag_id in ids or () if tag_id in self.by_id]
-        tags.sort(key=lambda tag: tag.name)
-        return tags
+        if not ids:
+            return []
+        rank = self._rank
+        known = sorted(
+            (tag_id for tag_id in ids if tag_id in rank), key=rank.__getitem__
+        )
+        return [self.by_id[tag_id] for tag_id in known]
+
+    def slugs_for(self, ids: list[int] | None) -> list[str]:
+        """The slugs of the tags with these ids, ordered by name (for the index)."""
+        return [entry.slug for entry in self.entries_for(ids)]

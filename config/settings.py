@@ -105,8 +105,11 @@ if DATABASE_URL:
         # Fail fast while the server is down instead of hanging a worker, and never
         # let one slow query hold a worker for longer than the statement timeout.
         _default_db["OPTIONS"].setdefault("connect_timeout", 3)
+        # work_mem: the index sorts ~4 MB of rows; PostgreSQL's 4 MB default would
+        # spill that sort to disk.
         _default_db["OPTIONS"].setdefault(
-            "options", f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}"
+            "options",
+            f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS} -c work_mem=16MB",
         )
 else:
     _default_db = {
@@ -128,7 +131,7 @@ CACHE_DIR = env_str("DJANGO_CACHE_DIR", default=str(BASE_DIR / ".cache" / "djang
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.PooledClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "writing-api",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

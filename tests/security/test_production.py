@@ -135,7 +135,9 @@ def test_the_statement_timeout_is_set_on_postgresql():
              "DATABASE_URL": "postgres://u@127.0.0.1:1/x",
              "DATABASE_STATEMENT_TIMEOUT_MS": "1234"},
     )  # fmt: skip
-    assert result.stdout.splitlines()[-1] == "-c statement_timeout=1234", result.stderr
+    assert result.stdout.splitlines()[-1] == (
+        "-c statement_timeout=1234 -c work_mem=16MB"
+    ), result.stderr
 
 
 @pytest.mark.postgres
