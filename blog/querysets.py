@@ -108,7 +108,7 @@ class PostQuerySet(models.QuerySet):
         query over the links, in name order: no bodies, no model instances, no
         datetime objects (ten thousand of those cost more than the query itself).
         """
-        from blog.expressions import UTCTimestampText
+        from blog.expressions import UTCTimestampText, by_code_point
         from blog.models import Post
 
         posts = (
@@ -119,7 +119,7 @@ class PostQuerySet(models.QuerySet):
         tags: dict[int, list[str]] = defaultdict(list)
         links = (
             Post.tags.through.objects.filter(post__in=self.values("id"))
-            .order_by("tag__name", "tag_id")
+            .order_by(by_code_point("tag__name"), "tag_id")
             .values_list("post_id", "tag__slug")
         )
         for post_id, slug in links:
