@@ -142,7 +142,7 @@ class LocalEntries:
             return entry
 
     def put(self, key: str, entry: CachedEntry) -> None:
-        if entry.size > self.max_bytes // 4:
+        if entry.size > self.max_bytes // 2:
             return
         with self.lock:
             old = self.entries.pop(key, None)
@@ -160,7 +160,9 @@ class LocalEntries:
             self.size = 0
 
 
-LOCAL = LocalEntries(max_bytes=32 * 1024 * 1024)
+# 16 MB a worker: room for the writing index (about 4 MB at 10,000 posts) and the
+# hot pages, and a bound a worker's memory reaches once and then keeps.
+LOCAL = LocalEntries(max_bytes=16 * 1024 * 1024)
 
 
 def find_entry(key: str, token: str) -> CachedEntry | None:
