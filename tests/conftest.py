@@ -1,9 +1,14 @@
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from api import caching
+from api.caching import CachedResponseApp
 from tests.factories import PostFactory, TagFactory
 
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -69,3 +74,16 @@ def blog(db):
         ),
     }
     return {"posts": posts, "tags": {"engineering": engineering, "elixir": elixir}}
+
+
+@pytest.fixture
+def production_app():
+    """`config.wsgi.application`'s stack. Like Django's test client, it must not close
+    the test's database connection at the start and end of each request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    caching.LOCAL.clear()
+    yield CachedResponseApp(WSGIHandler())
+    caching.LOCAL.clear()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

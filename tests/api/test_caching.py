@@ -3,64 +3,24 @@
 import gzip
 import time
 from datetime import timedelta
-from io import BytesIO
-from wsgiref.util import setup_testing_defaults
 
 import pytest
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.utils import timezone
 
 from api import caching
-from api.caching import CachedResponseApp
 from blog import versioning
 from blog.models import Post, Tag
 from tests.factories import PostFactory
+from tests.wsgi import wsgi_get
 
 pytestmark = pytest.mark.django_db
 
 POSTS = "/api/v1/posts/"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_local_entries():
-    caching.LOCAL.clear()
-    yield
-    caching.LOCAL.clear()
-
-
 @pytest.fixture
-def app():
-    """The production WSGI stack. Like Django's test client, it must not close the
-    test's database connection at the start and end of each request."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield CachedResponseApp(WSGIHandler())
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-def wsgi_get(app, path: str, query: str = "", method: str = "GET", **headers):
-    """Call the WSGI application as gunicorn would; return (status, headers, body)."""
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "testserver",
-        "HTTP_HOST": "testserver",
-        "wsgi.input": BytesIO(),
-    }
-    environ.update({f"HTTP_{k.upper()}": v for k, v in headers.items()})
-    setup_testing_defaults(environ)
-    captured = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        captured["status"] = int(status.split()[0])
-        captured["headers"] = dict(response_headers)
-
-    body = b"".join(app(environ, start_response))
-    return captured["status"], captured["headers"], body
+def app(production_app):
+    return production_app
 
 
 def titles(body: bytes) -> list[str]:

@@ -1,23 +1,19 @@
 """Signed draft previews: any post by token, never cached, never a leak elsewhere."""
 
 import time
-from io import BytesIO, StringIO
+from io import StringIO
 from pathlib import Path
 from unittest import mock
-from wsgiref.util import setup_testing_defaults
 
 import pytest
 import yaml
 from django.core import signing
-from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import CommandError, call_command
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from api import caching
-from api.caching import CachedResponseApp
 from blog import preview
 from tests.factories import PostFactory, TagFactory
+from tests.wsgi import wsgi_get
 
 pytestmark = pytest.mark.django_db
 
@@ -193,34 +189,6 @@ def test_preview_errors_are_not_cacheable_either(api):
     response = api.get("/api/v1/preview/not-a-token/")
     assert response.status_code == 404
     assert response["Cache-Control"] == "private, no-store"
-
-
-@pytest.fixture
-def production_app():
-    """The WSGI stack gunicorn runs, response cache included (see test_caching)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    caching.LOCAL.clear()
-    yield CachedResponseApp(WSGIHandler())
-    caching.LOCAL.clear()
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-def wsgi_get(app, path: str, **headers) -> tuple[int, dict, bytes]:
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "",
-               "SERVER_NAME": "testserver", "HTTP_HOST": "testserver",
-               "wsgi.input": BytesIO()}  # fmt: skip
-    environ.update({f"HTTP_{name.upper()}": value for name, value in headers.items()})
-    setup_testing_defaults(environ)
-    answer = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        answer["status"] = int(status.split()[0])
-        answer["headers"] = dict(response_headers)
-
-    body = b"".join(app(environ, start_response))
-    return answer["status"], answer["headers"], body
 
 
 def test_the_production_stack_never_stores_a_preview(production_app):

@@ -3,47 +3,7 @@ import pytest
 from blog.markdown import reading_time, render_markdown
 from tests.html_safety import executable_parts
 
-XSS_VECTORS = [
-    "<script>alert(1)</script>",
-    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
-    '<img src=x onerror="alert(1)">',
-    "<IMG SRC=x OnErRoR=alert(1)>",
-    '<a href="javascript:alert(1)">x</a>',
-    '<a href="JaVaScRiPt:alert(1)">x</a>',
-    '<a href="&#106;avascript:alert(1)">x</a>',
-    '<a href="vbscript:msgbox(1)">x</a>',
-    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
-    "[click](javascript:alert(1))",
-    "![img](javascript:alert(1))",
-    '<iframe src="https://evil.example"></iframe>',
-    '<object data="evil.swf"></object>',
-    '<embed src="evil.swf">',
-    "<style>body{background:url(javascript:alert(1))}</style>",
-    '<div style="background:url(javascript:alert(1))">x</div>',
-    "<svg onload=alert(1)><circle r=1 /></svg>",
-    '<math><mtext><a href="javascript:alert(1)">x</a></mtext></math>',
-    '<form action="javascript:alert(1)"><button>x</button></form>',
-    '<body onload="alert(1)">',
-    '<details open ontoggle="alert(1)">x</details>',
-    '<p onclick="alert(1)">x</p>',
-    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
-    '<base href="javascript:alert(1)//">',
-    '<link rel="stylesheet" href="javascript:alert(1)">',
-    "<<script>script>alert(1)<</script>/script>",
-    '<a href=" javascript:alert(1)">x</a>',
-    '<input autofocus onfocus="alert(1)">',
-]
-
-
-@pytest.mark.parametrize("vector", XSS_VECTORS)
-def test_hostile_markup_is_neutralised(vector):
-    html = render_markdown(f"Before\n\n{vector}\n\nAfter").html
-    assert executable_parts(html) == [], html
-    assert "<script" not in html.lower()
-
-
-def test_the_corpus_has_at_least_fifteen_vectors():
-    assert len(XSS_VECTORS) >= 15
+# The XSS corpus (50+ vectors) is tests/security/test_xss.py.
 
 
 def test_the_safety_check_itself_catches_executable_html():
