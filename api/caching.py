@@ -243,6 +243,16 @@ class CachedResponseApp:
         self.enabled = not settings.API_THROTTLE_RATE
 
     def __call__(self, environ, start_response):
+        body = self._answer(environ, start_response)
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            # Django renders a body for HEAD too; a server must not send it.
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()  # ends the request: request_finished, connections
+            return []
+        return body
+
+    def _answer(self, environ, start_response):
         if not self.enabled or not applies_to(
             environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
         ):
@@ -268,4 +278,4 @@ class CachedResponseApp:
         headers.append(("Cache-Control", control))
         headers.append(("Content-Length", str(len(entry.body))))
         start_response("200 OK", headers)
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [entry.body]
+        return [entry.body]

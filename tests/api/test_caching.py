@@ -124,6 +124,14 @@ def test_a_304_from_the_wsgi_layer_touches_no_database(
     assert headers_304["ETag"] == headers["ETag"]
 
 
+@pytest.mark.parametrize("path", [POSTS, "/api/v1/posts/nope/", "/healthz"])
+def test_head_through_django_sends_no_body(blog, app, path):
+    status, headers, body = wsgi_get(app, path, method="HEAD")
+    assert status in (200, 404)
+    assert body == b""
+    assert int(headers["Content-Length"]) > 0
+
+
 def test_head_is_answered_without_a_body(blog, app):
     wsgi_get(app, POSTS)
     status, headers, body = wsgi_get(app, POSTS, method="HEAD")
