@@ -3,6 +3,7 @@
 import os
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
@@ -19,9 +20,10 @@ class Command(BaseCommand):
         username = os.environ.get("DJANGO_ADMIN_USERNAME", "admin")
         existing = users.objects.filter(is_superuser=True).first()
         if existing:
+            prefix = "DJANGO_DEBUG=true " if settings.DEBUG else ""
             self.stdout.write(
                 f"Admin account: {existing.get_username()} (password unchanged; "
-                f"reset it with: .venv/bin/python manage.py changepassword "
+                f"reset it with: {prefix}.venv/bin/python manage.py changepassword "
                 f"{existing.get_username()})"
             )
             return
