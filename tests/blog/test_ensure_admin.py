@@ -28,8 +28,10 @@ def test_the_password_can_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("DJANGO_ADMIN_PASSWORD", "a-long-enough-secret-9")
     output = run()
     assert "a-long-enough-secret-9" not in output
-    assert get_user_model().objects.get(username="editor").check_password(
-        "a-long-enough-secret-9"
+    assert (
+        get_user_model()
+        .objects.get(username="editor")
+        .check_password("a-long-enough-secret-9")
     )
 
 
