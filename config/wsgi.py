@@ -13,6 +13,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 django_application = get_wsgi_application()
 
+from django.conf import settings  # noqa: E402
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+from config.checks import MISSING_SECRET_KEY  # noqa: E402
+
+if settings.SECRET_KEY_MISSING:
+    raise ImproperlyConfigured(MISSING_SECRET_KEY)
+
 from api.caching import CachedResponseApp  # noqa: E402  (needs Django set up)
 
 application = CachedResponseApp(django_application)

@@ -29,10 +29,24 @@ def test_the_deploy_check_passes_in_production_mode():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_mode_refuses_to_start_without_a_secret_key():
-    result = _manage("check", DJANGO_DEBUG="false")
+def test_the_deploy_check_fails_without_a_secret_key():
+    result = _manage("check", "--deploy", DJANGO_DEBUG="false",
+                     DJANGO_ALLOWED_HOSTS="api.example.com")  # fmt: skip
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_the_server_refuses_to_start_without_a_secret_key():
+    result = _manage(
+        "shell", "-c", "import config.wsgi", DJANGO_DEBUG="false"
+    )  # the module gunicorn and runserver load
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_commands_that_need_no_key_work_in_a_fresh_checkout():
+    result = _manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
 
 
 def test_a_malformed_boolean_setting_is_an_error_not_a_guess():
