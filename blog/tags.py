@@ -48,7 +48,3 @@ class TagDirectory:
             (tag_id for tag_id in ids if tag_id in rank), key=rank.__getitem__
         )
         return [self.by_id[tag_id] for tag_id in known]
-
-    def slugs_for(self, ids: list[int] | None) -> list[str]:
-        """The slugs of the tags with these ids, ordered by name (for the index)."""
-        return [entry.slug for entry in self.entries_for(ids)]
