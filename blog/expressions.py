@@ -1,8 +1,10 @@
 """A post's tag ids as one list column, on PostgreSQL and SQLite alike."""
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import Aggregate, F, Func, OuterRef, Subquery
 from django.db.models.functions import Collate
+
+from blog.search import is_postgresql
 
 
 class CollectIds(Aggregate):
@@ -80,6 +82,6 @@ def by_code_point(field: str):
     of the index's link query) and differs from `sorted()` on mixed case; SQLite
     already compares bytes.
     """
-    if connection.vendor == "postgresql":
+    if is_postgresql():
         return Collate(field, "C")
     return F(field)

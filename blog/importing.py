@@ -20,6 +20,7 @@ from django.db import connection
 
 from blog.bulk import PostData, TagData
 from blog.models import Post, Tag
+from blog.search import is_postgresql
 from blog.slugs import is_valid_slug
 
 MAX_REPORTED_PROBLEMS = 20
@@ -279,7 +280,7 @@ def refresh_planner_statistics() -> None:
     Until statistics are refreshed PostgreSQL plans for the tables as they were
     (empty, say), and autovacuum may be minutes away or switched off.
     """
-    if connection.vendor != "postgresql":
+    if not is_postgresql():
         return
     models = (Post, Tag, Post.tags.through)
     tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)

@@ -182,12 +182,8 @@ INVALIDATIONS = {
     "a new post": lambda blog: PostFactory(title="Brand new"),
     "an edited post": lambda blog: _change_title(blog["posts"]["newest"]),
     "a deleted post": lambda blog: blog["posts"]["newest"].delete(),
-    "an unpublished post": lambda blog: Post.objects.get(slug="newest").__class__.save(
-        _unpublish(blog["posts"]["newest"])
-    ),
-    "a renamed tag": lambda blog: Tag.objects.get(slug="elixir").__class__.save(
-        _rename(Tag.objects.get(slug="elixir"))
-    ),
+    "an unpublished post": lambda blog: _unpublish(blog["posts"]["newest"]).save(),
+    "a renamed tag": lambda blog: _rename(Tag.objects.get(slug="elixir")).save(),
     "a deleted tag": lambda blog: Tag.objects.get(slug="elixir").delete(),
     "a tag added to a post": lambda blog: blog["posts"]["oldest"].tags.add(
         blog["tags"]["elixir"]
