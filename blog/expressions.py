@@ -1,10 +1,7 @@
 """A post's tag ids as one list column, on PostgreSQL and SQLite alike."""
 
 from django.db import models
-from django.db.models import Aggregate, F, Func, OuterRef, Subquery
-from django.db.models.functions import Collate
-
-from blog.search import is_postgresql
+from django.db.models import Aggregate, Func, OuterRef, Subquery
 
 
 class CollectIds(Aggregate):
@@ -73,15 +70,3 @@ class UTCTimestampText(Func):
             "%(expressions)s)",
             **extra_context,
         )
-
-
-def by_code_point(field: str):
-    """Order by `field` in code-point order, as Python sorts strings.
-
-    PostgreSQL's default collation sorts by locale rules, which is slower (a third
-    of the index's link query) and differs from `sorted()` on mixed case; SQLite
-    already compares bytes.
-    """
-    if is_postgresql():
-        return Collate(field, "C")
-    return F(field)

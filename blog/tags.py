@@ -39,6 +39,13 @@ class TagDirectory:
     def find(self, slugs: list[str]) -> list[TagEntry]:
         return [self.by_slug[slug] for slug in slugs if slug in self.by_slug]
 
+    def in_name_order(self, links) -> list[tuple[int, int]]:
+        """`(tag_id, post_id)` pairs of known tags, sorted by the tag's name."""
+        rank = self._rank
+        return sorted(
+            (link for link in links if link[0] in rank), key=lambda link: rank[link[0]]
+        )
+
     def entries_for(self, ids: list[int] | None) -> list[TagEntry]:
         """The tags with these ids, ordered by name."""
         if not ids:

@@ -92,15 +92,15 @@ def test_the_index_is_not_paginated(api, db):
     assert body["count"] == len(body["results"]) == 130
 
 
-def test_the_index_costs_two_queries_and_reads_no_bodies(
+def test_the_index_costs_three_queries_and_reads_no_bodies(
     api, db, content_version, django_assert_num_queries
 ):
     PostFactory.create_batch(50, tags=[TagFactory()])
-    with django_assert_num_queries(2) as captured:
+    with django_assert_num_queries(3) as captured:  # tags, links, posts
         assert api.get("/api/v1/index/").status_code == 200
-    index_sql = captured.captured_queries[-1]["sql"]
-    assert '"body"' not in index_sql
-    assert "body_html" not in index_sql
+    for query in captured.captured_queries:
+        assert '"body"' not in query["sql"]
+        assert "body_html" not in query["sql"]
 
 
 def test_the_api_root_links_every_collection(api, db):
@@ -128,3 +128,15 @@ def test_readyz_is_a_503_when_the_database_is_down(client, db, monkeypatch):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["database"] == "unavailable"
+
+
+def test_the_index_lists_post_tags_in_name_order_like_every_other_endpoint(api, db):
+    names = {"zeta": "Zeta", "alpha": "alpha", "beta": "Beta"}
+    tags = [TagFactory(slug=slug, name=name) for slug, name in names.items()]
+    PostFactory(slug="tagged", tags=tags)
+    in_name_order = ["beta", "zeta", "alpha"]  # code-point order: B < Z < a
+
+    entry = api.get("/api/v1/index/").json()["results"][0]
+    assert entry["tags"] == in_name_order
+    post = api.get("/api/v1/posts/tagged/").json()
+    assert [tag["slug"] for tag in post["tags"]] == in_name_order
