@@ -203,7 +203,8 @@ class ResponseCacheMiddleware:
         except Exception:
             logger.warning("Content version unavailable; answering uncached.")
             return self.get_response(request)  # the view then answers (or 503s)
-        response = self.get_response(request)
+        with versioning.pinning(version):  # counts and tags kept per version
+            response = self.get_response(request)
         if (
             response.status_code != 200
             or response.streaming

@@ -4,8 +4,11 @@ from collections import OrderedDict
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.utils.functional import cached_property
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
+
+from blog import derived
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -25,7 +28,14 @@ def _positive_int(request, name: str) -> int | None:
 class DeferredJoinPaginator(Paginator):
     """Pages past the first select their rows by id: the page's ids are found first
     (`id IN (... LIMIT/OFFSET)`), so per-row work such as collecting each post's tag
-    ids is done for the page's rows only, not for every row the offset skips."""
+    ids is done for the page's rows only, not for every row the offset skips.
+    The count is kept per content version (`blog.derived`)."""
+
+    @cached_property
+    def count(self) -> int:
+        if isinstance(self.object_list, QuerySet):
+            return derived.count(self.object_list)  # once per content version
+        return len(self.object_list)
 
     def page(self, number) -> Page:
         number = self.validate_number(number)

@@ -15,8 +15,9 @@ from api.context import tag_directory
 from api.errors import json_error
 from api.filters import PostFilter
 from api.pagination import CountedListPagination
-from blog import preview
+from blog import derived, preview
 from blog.models import Post, Tag
+from blog.tags import CountedTag
 
 
 class ApiRootView(generics.GenericAPIView):
@@ -65,17 +66,28 @@ class PostDetailView(generics.RetrieveAPIView):
 class TagListView(generics.ListAPIView):
     """Every tag with the number of visible posts carrying it, ordered by name."""
 
-    queryset = Tag.objects.with_post_counts().order_by("name", "id")
+    queryset = Tag.objects.none()  # the model, for the schema
     serializer_class = serializers.TagSerializer
+    filter_backends = []
+
+    def get_queryset(self) -> list[CountedTag]:
+        return tag_directory(self.request).counted(derived.visible_post_counts())
 
 
 @extend_schema_view(get=extend_schema(operation_id="getTag", tags=["tags"]))
 class TagDetailView(generics.RetrieveAPIView):
     """One tag with the number of visible posts carrying it."""
 
-    queryset = Tag.objects.with_post_counts()
+    queryset = Tag.objects.none()  # the model, for the schema
     serializer_class = serializers.TagSerializer
     lookup_field = "slug"
+
+    def get_object(self) -> CountedTag:
+        directory = tag_directory(self.request)
+        tag = directory.counted_one(self.kwargs["slug"], derived.visible_post_counts())
+        if tag is None:
+            raise Http404
+        return tag
 
 
 @extend_schema_view(get=extend_schema(operation_id="listTagPosts", tags=["tags"]))
@@ -103,7 +115,7 @@ class IndexView(generics.ListAPIView):
     filter_backends = []
 
     def get_queryset(self) -> list[dict]:
-        return super().get_queryset().index_entries()
+        return super().get_queryset().index_entries(tag_directory(self.request))
 
 
 @extend_schema_view(

@@ -218,3 +218,19 @@ class TagQuerySet(models.QuerySet):
         return self.annotate(
             post_count=Coalesce(Subquery(links, output_field=models.IntegerField()), 0)
         )
+
+    def visible_post_counts(self) -> dict[int, int]:
+        """`{tag id: number of visible posts}` for these tags, in one grouped count
+        over the links (a tag with no visible post is absent)."""
+        from blog.models import Post
+
+        rows = (
+            Post.tags.through.objects.filter(
+                tag_id__in=self.values("pk"), post_id__in=Post.objects.published()
+            )
+            .order_by()
+            .values("tag_id")
+            .annotate(n=Count("*"))
+            .values_list("tag_id", "n")
+        )
+        return dict(rows)

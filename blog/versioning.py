@@ -16,6 +16,9 @@ from __future__ import annotations
 import math
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -80,6 +83,25 @@ def current(raw: tuple | None = None, *, fetched: bool = False) -> ContentVersio
     if version is None or version.is_due(time.time()):
         version = renew(version)
     return version
+
+
+_pinned: ContextVar[ContentVersion | None] = ContextVar("content_version", default=None)
+
+
+@contextmanager
+def pinning(version: ContentVersion) -> Iterator[ContentVersion]:
+    """Read under `version`: it was read before any query of this unit of work
+    (a request), so whatever is derived here is at least as new as it."""
+    reset = _pinned.set(version)
+    try:
+        yield version
+    finally:
+        _pinned.reset(reset)
+
+
+def pinned() -> ContentVersion | None:
+    """The version pinned by the request being served, if any (`blog.derived`)."""
+    return _pinned.get()
 
 
 def content_changed() -> None:

@@ -1,0 +1,83 @@
+"""Values derived from the content (counts, the tag directory), computed once per
+content version in each process.
+
+A count or a directory changes only when the content does, and every change renews
+the content version (`blog.versioning`), so a value kept under the version it was
+computed for can never be stale. The API reads the version at the start of each
+request and pins it (`versioning.pinned`) before any query runs; outside a pinned
+request (the admin, commands, the shell) every value is computed afresh.
+
+This is what keeps a cache miss flat: a list page costs one query for its rows,
+whatever the size of the blog, instead of also counting every matching post.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, TypeVar
+
+from django.db.models import QuerySet
+
+from blog import versioning
+
+if TYPE_CHECKING:
+    from blog.tags import TagDirectory
+
+T = TypeVar("T")
+
+
+class PerVersion:
+    """A bounded map of values keyed by (content version token, key)."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self.entries: OrderedDict[tuple[str, Hashable], object] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        version = versioning.pinned()
+        if version is None:
+            return compute()
+        full_key = (version.token, key)
+        with self.lock:
+            if full_key in self.entries:
+                self.entries.move_to_end(full_key)
+                return self.entries[full_key]
+        # Computed after the version was read: the value is at least as new as the
+        # version, and a commit since has renewed it, orphaning this entry.
+        value = compute()
+        with self.lock:
+            self.entries[full_key] = value
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+# Small values only (integers, the tag directory): a few hundred kilobytes at most.
+MEMO = PerVersion(max_entries=1024)
+
+
+def count(queryset: QuerySet) -> int:
+    """`queryset.count()`, once per version for each distinct set of filters."""
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    key = ("count", queryset.db, sql, repr(params))
+    return MEMO.get(key, queryset.count)
+
+
+def tag_directory() -> TagDirectory:
+    from blog.tags import TagDirectory
+
+    return MEMO.get("tag-directory", TagDirectory.load)
+
+
+def visible_post_counts() -> dict[int, int]:
+    """Visible posts per tag id (a tag with none may be missing)."""
+    from blog.models import Tag
+
+    return MEMO.get("visible-post-counts", Tag.objects.visible_post_counts)
