@@ -19,10 +19,21 @@ def render_json(data) -> bytes:
     return orjson.dumps(data, default=_default, option=ORJSON_OPTIONS)
 
 
+class PreRendered:
+    """A body a view already rendered with `render_json`: passed through as is."""
+
+    __slots__ = ("content",)
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+
+
 class JSONRenderer(renderers.JSONRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         if data is None:
             return b""
+        if isinstance(data, PreRendered):
+            return data.content
         return render_json(data)

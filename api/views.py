@@ -15,6 +15,7 @@ from api.context import tag_directory
 from api.errors import json_error
 from api.filters import PostFilter
 from api.pagination import CountedListPagination
+from api.renderers import PreRendered, render_json
 from blog import derived, preview
 from blog.models import Post, Tag
 from blog.tags import CountedTag
@@ -110,12 +111,20 @@ class IndexView(generics.ListAPIView):
     first. Built for archive pages and static-site generators."""
 
     queryset = Post.objects.published()
-    serializer_class = serializers.IndexEntrySerializer
-    pagination_class = CountedListPagination
+    serializer_class = serializers.IndexEntrySerializer  # the schema of an entry
+    pagination_class = CountedListPagination  # the schema of the wrapper
     filter_backends = []
 
-    def get_queryset(self) -> list[dict]:
-        return super().get_queryset().index_entries(tag_directory(self.request))
+    def list(self, request, *args, **kwargs) -> Response:
+        queryset = self.get_queryset()
+        entries = queryset.index_entries(tag_directory(request))
+        # The entries are already in their JSON shape (`index_entries`). Rendered
+        # here, the ~40,000 objects they are made of are freed at once; kept in a
+        # DRF response (in reference cycles with its view and request) they would
+        # wait for the garbage collector, which then spends ~40% of the request.
+        return Response(
+            PreRendered(render_json({"count": len(entries), "results": entries}))
+        )
 
 
 @extend_schema_view(
