@@ -155,6 +155,16 @@ class PostFilter(django_filters.FilterSet):
         error_messages=_choice_error("ordering", ORDERINGS),
     )
 
+    def get_form_class(self):
+        """Built once: the form's fields depend only on the declared filters, and
+        django-filter would otherwise make a new class and new fields per request
+        (each form still copies its fields, as every Django form does)."""
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
+
     def is_valid(self) -> bool:
         """Valid values, and every tag slug names an existing tag (one query)."""
         valid = super().is_valid()

@@ -1,10 +1,20 @@
 """The shapes of the contract (`../shared/design/api-v1.md`), field by field."""
 
+from datetime import UTC, datetime
+
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.context import tag_directory
 from blog.slugs import SLUG_MAX_LENGTH, SLUG_PATTERN
+
+DATETIME_FORMAT = settings.REST_FRAMEWORK["DATETIME_FORMAT"]
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """A datetime as `serializers.DateTimeField` prints it: in UTC, whole seconds."""
+    return None if value is None else value.astimezone(UTC).strftime(DATETIME_FORMAT)
 
 
 @extend_schema_field(
@@ -32,6 +42,10 @@ class TagRefListField(serializers.Field):
         kwargs.setdefault("source", "tag_ids")
         kwargs.setdefault("help_text", "The post's tags, ordered by name.")
         super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, post) -> list[int]:
+        # A post without tags has no ids (NULL), and DRF renders None as null.
+        return super().get_attribute(post) or []
 
     def to_representation(self, tag_ids) -> list[dict]:
         directory = tag_directory(self.context["request"])
@@ -75,7 +89,8 @@ class PostLinkSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField()
 
 
-class PostSummarySerializer(serializers.Serializer):
+# The fields of `PostSummary`, which `Post` extends.
+class PostSummaryFields(serializers.Serializer):
     slug = ContentSlugField(help_text="The post's slug, its address.")
     title = serializers.CharField()
     summary = serializers.CharField(help_text="Plain text, one or two sentences.")
@@ -89,6 +104,24 @@ class PostSummarySerializer(serializers.Serializer):
     url = AbsoluteUrlField(view_name="api:post-detail")
 
 
+class PostSummarySerializer(PostSummaryFields):
+    def to_representation(self, post) -> dict:
+        """The declared fields, read directly: a page of 20 posts would otherwise
+        run 180 field objects. A test holds this to DRF's own output."""
+        fields = self.fields
+        return {
+            "slug": post.slug,
+            "title": post.title,
+            "summary": post.summary,
+            "published_at": timestamp(post.published_at),
+            "updated_at": timestamp(post.updated_at),
+            "reading_time_minutes": post.reading_time_minutes,
+            "featured": post.featured,
+            "tags": fields["tags"].to_representation(post.tag_ids),
+            "url": fields["url"].to_representation(post),
+        }
+
+
 class TocEntrySerializer(serializers.Serializer):
     level = serializers.IntegerField(
         min_value=2, max_value=4, help_text="Heading level."
@@ -97,7 +130,7 @@ class TocEntrySerializer(serializers.Serializer):
     text = serializers.CharField(help_text="The heading's text.")
 
 
-class PostSerializer(PostSummarySerializer):
+class PostSerializer(PostSummaryFields):
     body_markdown = serializers.CharField(
         source="body", help_text="The body as written: CommonMark Markdown."
     )

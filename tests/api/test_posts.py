@@ -277,3 +277,10 @@ def test_dates_must_be_iso_dates_or_rfc_3339_datetimes(api, blog, value):
 )
 def test_dates_and_datetimes_in_every_documented_form_are_accepted(api, blog, value):
     assert api.get(POSTS, {"published_after": value}).status_code == 200
+
+
+def test_a_post_without_tags_has_an_empty_list_everywhere(api, db):
+    PostFactory(slug="untagged", tags=[])
+    assert api.get(POSTS).json()["results"][0]["tags"] == []
+    assert api.get(f"{POSTS}untagged/").json()["tags"] == []
+    assert api.get("/api/v1/index/").json()["results"][0]["tags"] == []
