@@ -116,8 +116,7 @@ class IndexView(generics.ListAPIView):
     filter_backends = []
 
     def list(self, request, *args, **kwargs) -> Response:
-        queryset = self.get_queryset()
-        entries = queryset.index_entries(tag_directory(request))
+        entries = self.get_queryset().index_entries()
         # The entries are already in their JSON shape (`index_entries`). Rendered
         # here, the ~40,000 objects they are made of are freed at once; kept in a
         # DRF response (in reference cycles with its view and request) they would

@@ -4,7 +4,7 @@ content version in each process.
 A count or a directory changes only when the content does, and every change renews
 the content version (`blog.versioning`), so a value kept under the version it was
 computed for can never be stale. The API reads the version at the start of each
-request and pins it (`versioning.pinned`) before any query runs; outside a pinned
+request and pins it (`versioning.pinning`) before any query runs; outside a pinned
 request (the admin, commands, the shell) every value is computed afresh.
 
 This is what keeps a cache miss flat: a list page costs one query for its rows,

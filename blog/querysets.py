@@ -12,7 +12,6 @@ from django.db.models.functions import Coalesce, Now
 
 if TYPE_CHECKING:
     from blog.models import Tag
-    from blog.tags import TagDirectory
 
 
 LISTING_FIELDS = (
@@ -104,7 +103,7 @@ class PostQuerySet(models.QuerySet):
         """Everything a full post shows, without the (large) stored search vector."""
         return self.defer("search_vector").with_tag_ids()
 
-    def index_entries(self, directory: TagDirectory | None = None) -> list[dict]:
+    def index_entries(self) -> list[dict]:
         """The writing index: `{slug, title, summary, published_at, tags}` for every
         post here, newest first, ready for JSON.
 
@@ -113,11 +112,11 @@ class PostQuerySet(models.QuerySet):
         turns ids into slugs in name order. No bodies, no model instances, no
         datetime objects (ten thousand of those cost more than the queries).
         """
+        from blog import derived
         from blog.expressions import UTCTimestampText
         from blog.models import Post
-        from blog.tags import TagDirectory
 
-        directory = directory or TagDirectory.load()
+        directory = derived.tag_directory()
         links = Post.tags.through.objects.order_by().values_list("tag_id", "post_id")
         slugs: dict[int, list[str]] = defaultdict(list)
         for tag_id, post_id in directory.in_name_order(links):
