@@ -18,9 +18,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         users = get_user_model()
         username = os.environ.get("DJANGO_ADMIN_USERNAME", "admin")
+        prefix = "DJANGO_DEBUG=true " if settings.DEBUG else ""
         existing = users.objects.filter(is_superuser=True).first()
         if existing:
-            prefix = "DJANGO_DEBUG=true " if settings.DEBUG else ""
             self.stdout.write(
                 f"Admin account: {existing.get_username()} (password unchanged; "
                 f"reset it with: {prefix}.venv/bin/python manage.py changepassword "
@@ -37,6 +37,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Admin account created: username {username!r}, password {shown} "
-                "(shown once; change it with manage.py changepassword)."
+                f"(shown once; change it with: {prefix}.venv/bin/python manage.py "
+                f"changepassword {username})."
             )
         )
