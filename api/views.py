@@ -16,7 +16,7 @@ from api.errors import json_error
 from api.filters import PostFilter
 from api.pagination import CountedListPagination
 from api.renderers import PreRendered, render_json
-from blog import derived, preview
+from blog import derived, post_page, preview
 from blog.models import Post, Tag
 from blog.tags import CountedTag
 
@@ -58,9 +58,16 @@ class PostDetailView(generics.RetrieveAPIView):
     Unknown slugs, drafts and scheduled posts are all a 404.
     """
 
-    queryset = Post.objects.published().for_detail()
+    queryset = Post.objects.published().for_detail()  # for the schema
     serializer_class = serializers.PostSerializer
     lookup_field = "slug"
+
+    def get_object(self) -> Post:
+        post = post_page.visible_post(self.kwargs["slug"])  # compiled once
+        if post is None:
+            raise Http404
+        self.check_object_permissions(self.request, post)
+        return post
 
 
 @extend_schema_view(get=extend_schema(operation_id="listTags", tags=["tags"]))

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
+from blog import post_page
 from blog.markdown import render_markdown
 from blog.querysets import INDEX_ENTRY_COLUMNS, PostQuerySet, TagQuerySet
 from blog.search import refresh_search_vectors
@@ -170,7 +171,7 @@ class Post(models.Model):
     @cached_property
     def visible_neighbours(self) -> tuple[Post | None, Post | None]:
         """(next older, next newer) visible posts: the reader's previous and next."""
-        return Post.objects.published().neighbours_of(self)
+        return post_page.neighbours(self)
 
     @property
     def previous_post(self) -> Post | None:
@@ -183,7 +184,7 @@ class Post(models.Model):
     @cached_property
     def related_posts(self) -> list[Post]:
         """Up to three visible posts sharing a tag with this one, newest first."""
-        return list(Post.objects.published().related_to(self))
+        return post_page.related(self)
 
     def clean(self) -> None:
         super().clean()

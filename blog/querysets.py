@@ -137,45 +137,39 @@ class PostQuerySet(models.QuerySet):
             for post_id, slug, title, summary, published in posts
         ]
 
-    def neighbours_of(self, post) -> tuple:
-        """The next older and the next newer post than `post`, by (date, id).
+    def older_than(self, at, pk) -> PostQuerySet:
+        """Posts before (`at`, `pk`) in the visible order, the nearest first.
 
-        Written as a range on `published_at` plus a tie-break on the id, so the
-        (status, published_at, id) index is walked from the post and stops at once.
+        A range on `published_at` plus a tie-break on the id, so the
+        (status, published_at, id) index is walked from that point and stops as
+        soon as a slice is full. `at` and `pk` may be values or expressions.
         """
-        fields = ("slug", "title", "published_at")
-        at, pk = post.published_at, post.id
-        older = (
+        return (
             self.filter(published_at__lte=at)
             .exclude(published_at=at, id__gte=pk)
             .order_by("-published_at", "-id")
-            .only(*fields)
-            .first()
         )
-        newer = (
+
+    def newer_than(self, at, pk) -> PostQuerySet:
+        """Posts after (`at`, `pk`) in the visible order, the nearest first."""
+        return (
             self.filter(published_at__gte=at)
             .exclude(published_at=at, id__lte=pk)
             .order_by("published_at", "id")
-            .only(*fields)
-            .first()
         )
-        return older, newer
 
-    def related_to(self, post, limit: int = 3) -> PostQuerySet:
-        """Up to `limit` other posts sharing a tag with `post`, newest first."""
-        tag_ids = getattr(post, "tag_ids", None)
-        if tag_ids is None:
-            tag_ids = list(post.tags.values_list("id", flat=True))
-        tag_ids = [tag_id for tag_id in tag_ids if tag_id is not None]
-        if not tag_ids:
-            return self.none()
-        links = self._links_to(tag_ids)
-        return (
-            self.exclude(pk=post.pk)
-            .filter(Exists(links))
-            .for_listing()
-            .newest_first()[:limit]
-        )
+    def related_to(self, post_id) -> PostQuerySet:
+        """Other posts sharing a tag with the post `post_id`, newest first.
+
+        The post's tags are a subquery, so the SQL has one shape for every post
+        (`blog.post_page` compiles it once); `post_id` may be an expression.
+        """
+        from blog.models import Post
+
+        links = Post.tags.through.objects
+        their_tags = links.filter(post_id=post_id).values("tag_id")
+        shared = links.filter(post_id=OuterRef("pk"), tag_id__in=their_tags)
+        return self.exclude(pk=post_id).filter(Exists(shared)).newest_first()
 
     @classmethod
     def _tag_links(cls, tags: list[Tag]) -> QuerySet:

@@ -1,0 +1,109 @@
+"""What one post's page reads: the post, its neighbours and its related posts.
+
+Each is an ordinary queryset (`Post.objects.published()` and its adjectives)
+compiled once (`blog.statements`): a post's page is the API's most requested
+uncached read, and building these four querysets cost the ORM more than running
+them cost the database.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.db import DEFAULT_DB_ALIAS, models
+
+from blog.querysets import LISTING_FIELDS
+from blog.statements import Param, Statement, instances
+
+RELATED_LIMIT = 3
+LINK_FIELDS = ("id", "slug", "title", "published_at")  # the pk, as only() loads it
+
+
+def _post_id() -> Param:
+    return Param("post_id", models.BigIntegerField())
+
+
+def _published_at() -> Param:
+    return Param("published_at", models.DateTimeField())
+
+
+def _visible() -> models.QuerySet:
+    from blog.models import Post
+
+    return Post.objects.published()
+
+
+@cache
+def _columns(kind: str) -> tuple[str, ...]:
+    """The columns each statement reads: the post's own fields in the model's
+    order (as `Model.from_db` takes them), then the `tag_ids` annotation."""
+    from blog.models import Post
+
+    order = [field.attname for field in Post._meta.concrete_fields]
+    if kind == "detail":
+        return (*[name for name in order if name != "search_vector"], "tag_ids")
+    if kind == "link":
+        return tuple(sorted(LINK_FIELDS, key=order.index))
+    return (*sorted(LISTING_FIELDS, key=order.index), "tag_ids")
+
+
+# Each builds its queryset on first use, when the models are loaded.
+DETAIL = Statement(
+    lambda: (
+        _visible()
+        .filter(slug=Param("slug", models.CharField()))
+        .order_by()
+        .with_tag_ids()
+        .values_list(*_columns("detail"))
+    )
+)
+OLDER = Statement(
+    lambda: (
+        _visible()
+        .older_than(_published_at(), _post_id())
+        .values_list(*_columns("link"))[:1]
+    )
+)
+NEWER = Statement(
+    lambda: (
+        _visible()
+        .newer_than(_published_at(), _post_id())
+        .values_list(*_columns("link"))[:1]
+    )
+)
+RELATED = Statement(
+    lambda: (
+        _visible()
+        .related_to(_post_id())
+        .with_tag_ids()
+        .values_list(*_columns("listing"))[:RELATED_LIMIT]
+    )
+)
+
+
+def _posts(statement: Statement, kind: str, using: str, **values) -> list:
+    from blog.models import Post
+
+    return instances(Post, _columns(kind), statement.rows(using, **values), using)
+
+
+def visible_post(slug: str, using: str = DEFAULT_DB_ALIAS):
+    """The visible post with this slug, loaded as `published().for_detail()`
+    would load it, or None."""
+    found = _posts(DETAIL, "detail", using, slug=slug)
+    return found[0] if found else None
+
+
+def neighbours(post, using: str = DEFAULT_DB_ALIAS) -> tuple:
+    """(next older, next newer) visible posts than `post`, None where there is
+    none; each with its slug, title and date."""
+    values = {"published_at": post.published_at, "post_id": post.pk}
+    older = _posts(OLDER, "link", using, **values)
+    newer = _posts(NEWER, "link", using, **values)
+    return (older[0] if older else None, newer[0] if newer else None)
+
+
+def related(post, using: str = DEFAULT_DB_ALIAS) -> list:
+    """Up to three visible posts sharing a tag with `post`, newest first, loaded
+    as `for_listing()` loads them."""
+    return _posts(RELATED, "listing", using, post_id=post.pk)
