@@ -11,6 +11,8 @@ The format is the one `shared/bench/dataset.py` writes, one JSON object a line:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -289,3 +291,27 @@ def refresh_planner_statistics() -> None:
     statement = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
         cursor.execute(f"{statement} {tables}")
+
+
+@contextmanager
+def statement_timeout_lifted() -> Iterator[None]:
+    """No statement timeout inside the block (PostgreSQL), the session's own after.
+
+    `DATABASE_STATEMENT_TIMEOUT_MS` keeps a slow query from holding a web worker;
+    a bulk load is one long job whose statements grow with the file (at 100,000
+    posts the VACUUM alone outlasts the 5 s default).
+    """
+    if not is_postgresql():
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        previous = cursor.fetchone()[0]
+        cursor.execute("SET statement_timeout = 0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, false)", [previous]
+            )

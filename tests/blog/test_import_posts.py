@@ -278,6 +278,23 @@ def test_a_postgresql_import_refreshes_the_planner_statistics(tmp_path):
         assert cursor.fetchone()[0] == 12
 
 
+@pytest.mark.postgres
+def test_the_request_statement_timeout_does_not_cut_an_import_short(tmp_path):
+    # DATABASE_STATEMENT_TIMEOUT_MS guards web workers from slow queries; a bulk
+    # load is one long job (at 100,000 posts its VACUUM alone outlasts 5 s).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 1")  # 1 ms: every statement is slower
+    out = import_file(generated_file(tmp_path, posts=40))
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "1ms"  # the session's own limit is back
+        cursor.execute("SET statement_timeout = 0")
+    assert "Imported 6 tags and 40 posts" in out
+    assert Post.objects.count() == 40
+
+
 def test_a_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         import_file(tmp_path / "absent.jsonl")

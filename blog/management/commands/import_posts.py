@@ -12,7 +12,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, transaction
 
 from blog.bulk import upsert_posts, upsert_tags
-from blog.importing import ImportFile, refresh_planner_statistics
+from blog.importing import (
+    ImportFile,
+    refresh_planner_statistics,
+    statement_timeout_lifted,
+)
 
 
 class Command(BaseCommand):
@@ -36,6 +40,21 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file.")
         content = ImportFile()
         content.read(path)
+        with statement_timeout_lifted():
+            written = self.write(content, path, dry_run)
+            if written is None:
+                return
+            refresh_planner_statistics()
+        tags, posts = written
+        self.stdout.write(
+            f"Imported {tags} tags and {posts} posts from {path} "
+            f"in {time.monotonic() - started:.1f}s"
+        )
+
+    def write(
+        self, content: ImportFile, path: Path, dry_run: bool
+    ) -> tuple[int, int] | None:
+        """(tags, posts) written, or None for a dry run."""
         try:
             # The database checks and the writes share one transaction: whatever
             # fails, from a tag deleted meanwhile to a constraint, nothing stays.
@@ -48,7 +67,7 @@ class Command(BaseCommand):
                         f"{path} is valid: {len(content.tags)} tags and "
                         f"{len(content.posts)} posts (nothing written)."
                     )
-                    return
+                    return None
                 tags = upsert_tags(content.tags.values())
                 posts = upsert_posts(content.posts.values())
         except DatabaseError as error:
@@ -56,8 +75,4 @@ class Command(BaseCommand):
                 f"{path}: the database refused the import; nothing was imported. "
                 f"{error}"
             ) from error
-        refresh_planner_statistics()
-        self.stdout.write(
-            f"Imported {tags} tags and {posts} posts from {path} "
-            f"in {time.monotonic() - started:.1f}s"
-        )
+        return tags, posts
