@@ -1,5 +1,5 @@
-"""The list serializer's direct path gives exactly what DRF's field-by-field path
-gives for the same declared fields."""
+"""The serializers' direct paths give exactly what DRF's field-by-field path gives
+for the same declared fields."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -7,7 +7,8 @@ import pytest
 from rest_framework import serializers as drf
 from rest_framework.test import APIRequestFactory
 
-from api.serializers import PostSummarySerializer
+from api.serializers import PostSerializer, PostSummarySerializer
+from blog import post_page
 from blog.models import Post
 from tests.factories import PostFactory, TagFactory
 
@@ -34,3 +35,34 @@ def test_the_summary_fast_path_matches_drf_field_by_field():
     assert first["published_at"] == "2026-03-01T07:30:15Z"
     assert first["url"] == "http://testserver/api/v1/posts/one/"
     assert [tag["slug"] for tag in first["tags"]] == ["beta", "zeta"]
+
+
+def test_the_post_fast_path_matches_drf_field_by_field():
+    tag = TagFactory(slug="ops", name="Ops")
+    body = "## First\n\nText.\n\n### Deeper\n\nMore.\n\n## Second\n\nEnd.\n"
+    posts = [PostFactory(tags=[tag], body=body) for _ in range(5)]
+    PostFactory(tags=[], body="No headings at all.")
+    request = APIRequestFactory().get("/api/v1/posts/")
+    context = {"request": request}
+
+    compared = 0
+    for listed in Post.objects.published():
+        # Loaded twice: each path reads its own neighbours and related posts.
+        fast_post = post_page.visible_post(listed.slug)
+        generic_post = post_page.visible_post(listed.slug)
+        serializer = PostSerializer(context=context)
+        fast = serializer.to_representation(fast_post)
+        generic = drf.Serializer.to_representation(serializer, generic_post)
+        assert fast == dict(generic)
+        assert list(fast) == list(generic)
+        compared += 1
+    assert compared == 6
+    middle = PostSerializer(post_page.visible_post(posts[2].slug), context=context).data
+    assert [entry["level"] for entry in middle["toc"]] == [2, 3, 2]
+    assert middle["previous"]["slug"] == posts[1].slug
+    assert middle["next"]["slug"] == posts[3].slug
+    assert [related["slug"] for related in middle["related"]] == [
+        posts[4].slug,
+        posts[3].slug,
+        posts[1].slug,
+    ]
