@@ -46,7 +46,11 @@ class Param(Expression):
 
 
 class Statement:
-    """`build()` compiled once per database alias; `rows(**values)` runs it."""
+    """`build()` compiled once per database alias; `rows(**values)` runs it.
+
+    The kept compiler is only read afterwards (its select list and converters),
+    so threads may share it; each run uses the calling thread's connection.
+    """
 
     def __init__(self, build: Callable[[], QuerySet]) -> None:
         self._build = build
