@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -118,9 +117,7 @@ class PostQuerySet(models.QuerySet):
 
         directory = derived.tag_directory()
         links = Post.tags.through.objects.order_by().values_list("tag_id", "post_id")
-        slugs: dict[int, list[str]] = defaultdict(list)
-        for tag_id, post_id in directory.in_name_order(links):
-            slugs[post_id].append(directory.by_id[tag_id].slug)
+        slugs = directory.slugs_by_post(links)
         posts = (
             self.newest_first()
             .annotate(published=UTCTimestampText("published_at"))

@@ -9,6 +9,7 @@ page costs the same queries whatever its size or the number of tags.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 
@@ -67,12 +68,23 @@ class TagDirectory:
     def find(self, slugs: list[str]) -> list[TagEntry]:
         return [self.by_slug[slug] for slug in slugs if slug in self.by_slug]
 
-    def in_name_order(self, links) -> list[tuple[int, int]]:
-        """`(tag_id, post_id)` pairs of known tags, sorted by the tag's name."""
-        rank = self._rank
-        return sorted(
-            (link for link in links if link[0] in rank), key=lambda link: rank[link[0]]
-        )
+    def slugs_by_post(self, links) -> dict[int, list[str]]:
+        """`{post id: its tags' slugs in name order}` from `(tag_id, post_id)` pairs;
+        links to tags not in the directory are left out.
+
+        The links are grouped by tag, then the tags are read in name order: each
+        post's list comes out sorted with no sort of the (tens of thousands of)
+        links.
+        """
+        posts_of: dict[int, list[int]] = defaultdict(list)
+        for tag_id, post_id in links:
+            posts_of[tag_id].append(post_id)
+        slugs: dict[int, list[str]] = defaultdict(list)
+        for entry in self.in_order:
+            slug = entry.slug
+            for post_id in posts_of.get(entry.id, ()):
+                slugs[post_id].append(slug)
+        return slugs
 
     def entries_for(self, ids: list[int] | None) -> list[TagEntry]:
         """The tags with these ids, ordered by name."""

@@ -1,5 +1,6 @@
 import pytest
 
+from blog.tags import TagDirectory, TagEntry
 from tests.factories import PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +158,17 @@ def test_the_index_lists_post_tags_in_name_order_like_every_other_endpoint(api, 
     assert entry["tags"] == in_name_order
     post = api.get("/api/v1/posts/tagged/").json()
     assert [tag["slug"] for tag in post["tags"]] == in_name_order
+
+
+def test_the_directory_groups_links_by_post_in_name_order():
+    directory = TagDirectory(
+        [
+            TagEntry(1, "zeta", "Zeta", ""),
+            TagEntry(2, "alpha", "alpha", ""),
+            TagEntry(3, "beta", "Beta", ""),
+        ]
+    )
+    links = [(1, 10), (2, 10), (3, 10), (2, 11), (99, 11), (99, 12)]
+    slugs = directory.slugs_by_post(links)
+    # Code-point order (B < Z < a); a tag the directory does not know is left out.
+    assert slugs == {10: ["beta", "zeta", "alpha"], 11: ["alpha"]}
