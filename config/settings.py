@@ -111,10 +111,15 @@ if DATABASE_URL:
         # let one slow query hold a worker for longer than the statement timeout.
         _default_db["OPTIONS"].setdefault("connect_timeout", 3)
         # work_mem: the index sorts ~4 MB of rows; PostgreSQL's 4 MB default would
-        # spill that sort to disk.
+        # spill that sort to disk. random_page_cost: a blog's tables and indexes
+        # stay in memory, where an index page costs about what a table page does;
+        # with the default 4 (a spinning disk) the planner reads the whole posts
+        # table and sorts it for the index instead of walking its covering index
+        # (39 ms against 13 ms of database time at 10,000 posts).
         _default_db["OPTIONS"].setdefault(
             "options",
-            f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS} -c work_mem=16MB",
+            f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS} -c work_mem=16MB"
+            " -c random_page_cost=1.1",
         )
 else:
     _default_db = {

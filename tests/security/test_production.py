@@ -136,8 +136,17 @@ def test_the_statement_timeout_is_set_on_postgresql():
              "DATABASE_STATEMENT_TIMEOUT_MS": "1234"},
     )  # fmt: skip
     assert result.stdout.splitlines()[-1] == (
-        "-c statement_timeout=1234 -c work_mem=16MB"
+        "-c statement_timeout=1234 -c work_mem=16MB -c random_page_cost=1.1"
     ), result.stderr
+
+
+@pytest.mark.postgres
+def test_the_session_plans_for_data_in_memory(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
 
 
 @pytest.mark.postgres
