@@ -58,7 +58,9 @@ class PostDetailView(generics.RetrieveAPIView):
     Unknown slugs, drafts and scheduled posts are all a 404.
     """
 
-    queryset = Post.objects.published().for_detail()  # for the schema
+    # For the schema and DRF's introspection only: `get_object` serves the post
+    # through `blog.post_page`, whose statements load what this queryset loads.
+    queryset = Post.objects.published().for_detail()
     serializer_class = serializers.PostSerializer
     lookup_field = "slug"
 

@@ -12,11 +12,10 @@ from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, models
 
-from blog.querysets import LISTING_FIELDS
 from blog.statements import Param, Statement, instances
 
 RELATED_LIMIT = 3
-LINK_FIELDS = ("id", "slug", "title", "published_at")  # the pk, as only() loads it
+LINK_FIELDS = ("slug", "title", "published_at")
 
 
 def _post_id() -> Param:
@@ -33,49 +32,58 @@ def _visible() -> models.QuerySet:
     return Post.objects.published()
 
 
+def _columns_of(queryset: models.QuerySet) -> tuple[str, ...]:
+    """The columns `queryset` loads: the model's fields it does not defer, in the
+    model's order (as `Model.from_db` takes them), then its annotations."""
+    loaded = queryset.query.get_select_mask()
+    own = [
+        field.attname
+        for field in queryset.model._meta.concrete_fields
+        if not loaded or field in loaded
+    ]
+    return (*own, *queryset.query.annotations)
+
+
+# Each statement loads what the ORM's own queryset for that use loads.
+_SHAPES = {
+    "detail": lambda: _visible().for_detail(),
+    "link": lambda: _visible().only(*LINK_FIELDS),
+    "listing": lambda: _visible().for_listing(),
+}
+
+
 @cache
 def _columns(kind: str) -> tuple[str, ...]:
-    """The columns each statement reads: the post's own fields in the model's
-    order (as `Model.from_db` takes them), then the `tag_ids` annotation."""
-    from blog.models import Post
-
-    order = [field.attname for field in Post._meta.concrete_fields]
-    if kind == "detail":
-        return (*[name for name in order if name != "search_vector"], "tag_ids")
-    if kind == "link":
-        return tuple(sorted(LINK_FIELDS, key=order.index))
-    return (*sorted(LISTING_FIELDS, key=order.index), "tag_ids")
+    return _columns_of(_SHAPES[kind]())
 
 
 # Each builds its queryset on first use, when the models are loaded.
 DETAIL = Statement(
     lambda: (
-        _visible()
+        _SHAPES["detail"]()
         .filter(slug=Param("slug", models.CharField()))
         .order_by()
-        .with_tag_ids()
         .values_list(*_columns("detail"))
     )
 )
 OLDER = Statement(
     lambda: (
-        _visible()
+        _SHAPES["link"]()
         .older_than(_published_at(), _post_id())
         .values_list(*_columns("link"))[:1]
     )
 )
 NEWER = Statement(
     lambda: (
-        _visible()
+        _SHAPES["link"]()
         .newer_than(_published_at(), _post_id())
         .values_list(*_columns("link"))[:1]
     )
 )
 RELATED = Statement(
     lambda: (
-        _visible()
+        _SHAPES["listing"]()
         .related_to(_post_id())
-        .with_tag_ids()
         .values_list(*_columns("listing"))[:RELATED_LIMIT]
     )
 )

@@ -48,8 +48,13 @@ class Param(Expression):
 class Statement:
     """`build()` compiled once per database alias; `rows(**values)` runs it.
 
-    The kept compiler is only read afterwards (its select list and converters),
-    so threads may share it; each run uses the calling thread's connection.
+    Only `Param`s change between runs: any other value in the queryset (a
+    `timezone.now()`, say) is fixed when it is first compiled, so put the clock in
+    SQL (`Now()`) and every varying value in a `Param`, typed by the field it is
+    compared with. The SQL runs on the calling thread's connection; the kept
+    compiler is only read (its select list and converters, which read settings and
+    the backend's operations, never the connection's state), so threads may share
+    it. Database routers are not consulted: the caller names the alias.
     """
 
     def __init__(self, build: Callable[[], QuerySet]) -> None:
@@ -61,6 +66,10 @@ class Statement:
         if compiled is None:
             compiler = self._build().query.get_compiler(using=using)
             sql, params = compiler.as_sql()
+            if compiler.has_extra_select:
+                # Ordering by a column not selected adds it to the rows; the ORM
+                # trims it off, this does not.
+                raise ValueError("Select every column the statement orders by.")
             compiled = self._compiled[using] = (compiler, sql, tuple(params))
         return compiled
 

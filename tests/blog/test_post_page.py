@@ -47,6 +47,7 @@ def shuffled_blog():
 def test_the_post_is_loaded_as_the_orm_loads_it(shuffled_blog):
     for expected in Post.objects.published().for_detail():
         post = post_page.visible_post(expected.slug)
+        assert post.get_deferred_fields() == expected.get_deferred_fields()
         assert _loaded(post, DETAIL_FIELDS) == _loaded(expected, DETAIL_FIELDS)
         assert sorted(post.tag_ids or []) == sorted(expected.tag_ids or [])
         assert post._state.adding is False
@@ -70,6 +71,11 @@ def test_neighbours_walk_the_visible_order_through_ties(shuffled_blog):
         assert newer == (order[i + 1] if i + 1 < len(order) else None)
         for link in (older, newer):
             if link is not None:
+                assert link.get_deferred_fields() == (
+                    Post.objects.only("slug", "title", "published_at")
+                    .get(pk=link.pk)
+                    .get_deferred_fields()
+                )
                 assert _loaded(link, ("slug", "title", "published_at")) == _loaded(
                     Post.objects.get(pk=link.pk), ("slug", "title", "published_at")
                 )
@@ -86,6 +92,9 @@ def test_related_posts_are_the_orms_related_posts(shuffled_blog):
         ][: post_page.RELATED_LIMIT]
         related = post_page.related(post)
         assert related == expected
+        listed = Post.objects.for_listing().get(pk=post.pk)
+        for loaded in related:
+            assert loaded.get_deferred_fields() == listed.get_deferred_fields()
         for loaded, other in zip(related, expected, strict=True):
             assert _loaded(loaded, LISTING_FIELDS) == _loaded(other, LISTING_FIELDS)
             assert sorted(loaded.tag_ids) == sorted(t.pk for t in other.tags.all())
@@ -129,3 +138,20 @@ def test_instances_need_the_models_fields_in_order():
     (post,) = instances(Post, ("id", "title", "tag_ids"), [(5, "A title", [1])])
     assert (post.pk, post.title, post.tag_ids) == (5, "A title", [1])
     assert post.get_deferred_fields() >= {"slug", "body"}
+
+
+def test_a_hidden_posts_neighbours_are_visible_posts(shuffled_blog):
+    # The preview shows a scheduled or draft post with the visible posts around it.
+    newest = Post.objects.published().order_by("-published_at", "-id").first()
+    scheduled = PostFactory(scheduled=True)
+    assert post_page.neighbours(scheduled) == (newest, None)
+    undated = PostFactory(draft=True)
+    assert post_page.neighbours(undated) == (None, None)
+
+
+def test_a_statement_must_select_what_it_orders_by():
+    statement = Statement(
+        lambda: Post.objects.distinct().order_by("title").values_list("slug")
+    )
+    with pytest.raises(ValueError, match="orders by"):
+        statement.rows()
