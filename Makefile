@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Where the admin is served (`DJANGO_ADMIN_URL`, as settings.py reads it).
+ADMIN_PATH = $(patsubst /%,%,$(patsubst %/,%,$(or $(DJANGO_ADMIN_URL),admin/)))/
+
 run: $(STAMP)
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=true $(PY) manage.py seed_demo
@@ -25,7 +28,7 @@ run: $(STAMP)
 	@echo
 	@echo "  API        http://$(HOST):$(PORT)/api/v1/"
 	@echo "  API docs   http://$(HOST):$(PORT)/api/v1/docs/  (ReDoc: /api/v1/redoc/)"
-	@echo "  Admin      http://$(HOST):$(PORT)/admin/"
+	@echo "  Admin      http://$(HOST):$(PORT)/$(ADMIN_PATH)"
 	@echo
 	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
