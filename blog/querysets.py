@@ -163,9 +163,8 @@ class PostQuerySet(models.QuerySet):
         """
         from blog.models import Post
 
-        links = Post.tags.through.objects
-        their_tags = links.filter(post_id=post_id).values("tag_id")
-        shared = links.filter(post_id=OuterRef("pk"), tag_id__in=their_tags)
+        their_tags = Post.tags.through.objects.filter(post_id=post_id).values("tag_id")
+        shared = self._links_to(their_tags)
         return self.exclude(pk=post_id).filter(Exists(shared)).newest_first()
 
     @classmethod
@@ -173,7 +172,8 @@ class PostQuerySet(models.QuerySet):
         return cls._links_to([tag.id for tag in tags])
 
     @staticmethod
-    def _links_to(tag_ids: list[int]) -> QuerySet:
+    def _links_to(tag_ids: list[int] | QuerySet) -> QuerySet:
+        """The outer post's links to any of `tag_ids` (ids, or a subquery of them)."""
         from blog.models import Post
 
         return Post.tags.through.objects.filter(
