@@ -1,21 +1,6 @@
-"""HTTP caching that is never stale: validators and rendered responses keyed by the
-content version (`blog.versioning`).
-
-Two layers share one idea. `ResponseCacheMiddleware`, the outermost Django
-middleware, adds `ETag`, `Last-Modified` and `Cache-Control` to every successful API
-response, answers conditional requests with a 304, and stores the final bytes under a
-key made of the request. `CachedResponseApp` wraps the WSGI application (see
-`config/wsgi.py`) and answers repeated requests from that store before Django runs:
-one cache read for the version, the body from this process's memory or the shared
-cache, no database, no serializer.
-
-Only responses that Django produced with a 200 are ever stored, so a request is
-validated before it can be answered from the cache or with a 304: a request whose
-key has no entry goes through the whole stack.
-"""
-
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -23,42 +8,148 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from hashlib import blake2b
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from rest_framework.utils.mediatypes import media_type_matches
 
+from api import throttling
+from api.middleware import malformed_parameter
+from api.parameters import NONE, QueryParameters, too_long
 from blog import versioning
 
 logger = logging.getLogger(__name__)
 
 VERSION_ENVIRON = "writing_api.content_version"
-CACHED_PREFIX = "/api/v1/"
-UNCACHED_PREFIXES = (
-    "/api/v1/preview/",
-    "/api/v1/schema/",
-    "/api/v1/docs/",
-    "/api/v1/redoc/",
-)
+POLICY_ENVIRON = "writing_api.http_cache"
+API_PREFIX = "/api/"
 ENTRY_TIMEOUT = 3600
 VARY = ("Accept", "Accept-Encoding", "Origin")
-# Request headers that change the bytes of a response; all are part of the key.
-_KEY_HEADERS = (
-    "wsgi.url_scheme",
-    "HTTP_X_FORWARDED_PROTO",
-    "HTTP_HOST",
-    "HTTP_X_FORWARDED_HOST",
-    "PATH_INFO",
-    "QUERY_STRING",
-    "HTTP_ACCEPT",
-    "HTTP_ORIGIN",
-)
 _GZIP = re.compile(r"\bgzip\b")
 # Headers computed per answer rather than stored.
 _PER_ANSWER = {"content-length", "cache-control", "date", "server"}
 _NOT_IN_304 = {"content-type", "content-encoding", "content-length"}
+
+
+@dataclass(frozen=True)
+class HttpCache:
+    """A view's declaration (`http_cache`): may shared caches keep its answers,
+    and which query parameters does it read?"""
+
+    public: bool
+    parameters: QueryParameters = NONE
+
+
+PRIVATE = HttpCache(public=False)
+
+
+def public(parameters: QueryParameters = NONE) -> HttpCache:
+    return HttpCache(public=True, parameters=parameters)
+
+
+def declared_policy(view) -> HttpCache | None:
+    """A view's `http_cache`, for class-based and function views alike."""
+    view_class = getattr(view, "view_class", None) or getattr(view, "cls", None)
+    return getattr(view_class or view, "http_cache", None)
+
+
+@functools.lru_cache(maxsize=4096)
+def policy_for(path: str) -> HttpCache | None:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    return declared_policy(match.func)
+
+
+def prepare(environ: dict) -> HttpCache | None:
+    """The request's declared policy, after rewriting its query string to the
+    canonical form; None when it is not a cacheable API GET. Done once a request."""
+    if POLICY_ENVIRON in environ:
+        return environ[POLICY_ENVIRON]
+    policy = None
+    path = environ.get("PATH_INFO", "")
+    if (
+        environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+        and path.startswith(API_PREFIX)
+        and "HTTP_AUTHORIZATION" not in environ
+    ):
+        policy = policy_for(path)
+    query = environ.get("QUERY_STRING", "")
+    if policy is not None and query:
+        if too_long(query) or malformed_parameter(query):
+            policy = None  # Django answers it with a 400
+        else:
+            text = query.encode("latin-1").decode()  # WSGI's bytes-as-latin-1
+            environ["QUERY_STRING"] = policy.parameters.canonical_query(text)
+    environ[POLICY_ENVIRON] = policy
+    return policy
+
+
+def _scheme(environ: dict) -> str:
+    """As `HttpRequest.is_secure()` reads it behind SECURE_PROXY_SSL_HEADER."""
+    forwarded = environ.get("HTTP_X_FORWARDED_PROTO")
+    if forwarded is not None:
+        return "https" if forwarded.split(",", 1)[0].strip() == "https" else "http"
+    return environ.get("wsgi.url_scheme", "")
+
+
+def _cors_origin(environ: dict) -> str:
+    """What of `Origin` changes the CORS headers corsheaders adds."""
+    origin = environ.get("HTTP_ORIGIN", "")
+    if not origin:
+        return ""
+    try:
+        urlsplit(origin)
+    except ValueError:
+        return ""
+    if settings.CORS_ALLOW_ALL_ORIGINS:
+        return "*"
+    return origin if origin in settings.CORS_ALLOWED_ORIGINS else ""
+
+
+@functools.lru_cache(maxsize=256)
+def _accepts_json(accept: str) -> bool:
+    """DRF's negotiation: some media range of `Accept` matches JSON (else a 406)."""
+    if not accept:
+        return True
+    return any(
+        media_type_matches("application/json", token.strip())
+        for token in accept.split(",")
+    )
+
+
+def answers_json(environ: dict) -> bool:
+    if "format=" in environ.get("QUERY_STRING", ""):
+        return True  # DRF then ignores Accept; only `format=json` is ever stored
+    return _accepts_json(environ.get("HTTP_ACCEPT", "")[:1000])
+
+
+def _forwarded_host() -> bool:
+    return settings.USE_X_FORWARDED_HOST
+
+
+def request_key(environ: dict) -> str:
+    """Everything about a (prepared) request that can change the bytes of its
+    answer, and nothing else."""
+    parts = [
+        _scheme(environ),
+        environ.get("HTTP_HOST", ""),
+        environ.get("HTTP_X_FORWARDED_HOST", "")
+        if settings.USE_X_FORWARDED_HOST
+        else "",
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        "gzip" if _GZIP.search(environ.get("HTTP_ACCEPT_ENCODING", "")) else "",
+        _cors_origin(environ),
+    ]
+    raw = "\x00".join(parts).encode("utf-8", "backslashreplace")
+    return "response:" + blake2b(raw, digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,24 +164,6 @@ class CachedEntry:
         return len(self.body or b"") + 512
 
 
-def applies_to(method: str, path: str) -> bool:
-    return (
-        method in ("GET", "HEAD")
-        and path.startswith(CACHED_PREFIX)
-        and not path.startswith(UNCACHED_PREFIXES)
-    )
-
-
-def request_key(environ: dict) -> str:
-    """Everything about a request that can change the bytes of its answer."""
-    parts = [environ.get(name, "") for name in _KEY_HEADERS]
-    parts.append(
-        "gzip" if _GZIP.search(environ.get("HTTP_ACCEPT_ENCODING", "")) else ""
-    )
-    raw = "\x00".join(parts).encode("utf-8", "backslashreplace")
-    return "response:" + blake2b(raw, digest_size=16).hexdigest()
-
-
 def make_etag(token: str, key: str) -> str:
     return f'W/"{blake2b((token + key).encode(), digest_size=12).hexdigest()}"'
 
@@ -102,6 +175,12 @@ def cache_control(version: versioning.ContentVersion, now: float) -> str:
         max_age = max(0, min(max_age, int(version.rollover_at - now)))
     swr = settings.API_STALE_WHILE_REVALIDATE if max_age else 0
     return f"public, max-age={max_age}, stale-while-revalidate={swr}"
+
+
+def last_modified_header(version: versioning.ContentVersion, now: float) -> str:
+    """Never later than the answer itself (RFC 9110 8.8.2.1). Comparisons use the
+    version's own value, which only a later change exceeds."""
+    return http_date(min(version.last_modified, int(now)))
 
 
 def is_not_modified(meta: dict, etag: str, last_modified: int) -> bool:
@@ -186,36 +265,81 @@ def not_modified_headers(entry: CachedEntry, cache_control_value: str) -> list:
     return headers
 
 
+def error_cache_control(
+    status: int, policy: HttpCache | None, version: versioning.ContentVersion | None
+) -> str:
+    """4xx briefly public (cut before the next scheduled publish, so no CDN keeps a
+    404 for a post past its time); 429 and 5xx never stored; private stays private."""
+    if status >= 500 or status == 429 or version is None:
+        return "no-store"
+    if policy is not None and not policy.public:
+        return "private, no-store"
+    max_age = settings.API_ERROR_MAX_AGE
+    if version.rollover_at is not None:
+        max_age = max(0, min(max_age, int(version.rollover_at - time.time())))
+    return f"public, max-age={max_age}"
+
+
+def _version_or_none(environ: dict) -> versioning.ContentVersion | None:
+    try:
+        return environ.get(VERSION_ENVIRON) or versioning.current()
+    except Exception:
+        logger.warning("Content version unavailable; answering uncached.")
+        return None
+
+
+def _keeps_private(response: HttpResponse) -> bool:
+    control = response.get("Cache-Control", "")
+    return "private" in control or "no-store" in control
+
+
 class ResponseCacheMiddleware:
-    """Validators, 304s and storing of successful API responses (outermost)."""
+    """Validators, 304s and storing of public API responses; `Cache-Control` on
+    API errors; the rate limit for requests the WSGI layer did not see (outermost)."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not applies_to(request.method, request.path_info):
+        if not request.path_info.startswith(API_PREFIX):
             return self.get_response(request)
-        # Read the version before the view reads the database: data rendered under
-        # it can then only be older-or-equal, and a commit after this point renews
-        # the version, orphaning whatever this request stores.
-        try:
-            version = request.environ.get(VERSION_ENVIRON) or versioning.current()
-        except Exception:
-            logger.warning("Content version unavailable; answering uncached.")
-            return self.get_response(request)  # the view then answers (or 503s)
-        with versioning.pinning(version):  # counts and tags kept per version
-            response = self.get_response(request)
+        retry_after = throttling.rejection(request.environ)
+        if retry_after is not None:
+            return throttling.throttled_response(retry_after)
+        policy = prepare(request.environ)
+        version = None
+        if policy is not None and policy.public:
+            # Read the version before the view reads the database: data rendered
+            # under it can then only be older-or-equal, and a commit after this
+            # point renews the version, orphaning whatever this request stores.
+            version = _version_or_none(request.environ)
+        if version is None:
+            response = self.get_response(request)  # the view answers (or 503s)
+        else:
+            with versioning.pinning(version):  # counts and tags kept per version
+                response = self.get_response(request)
+        if response.status_code >= 400:
+            if not response.has_header("Cache-Control"):
+                declared = policy or policy_for(request.path_info)
+                response["Cache-Control"] = error_cache_control(
+                    response.status_code,
+                    declared,
+                    version or _version_or_none(request.environ),
+                )
+            return response
         if (
-            response.status_code != 200
+            version is None
+            or response.status_code != 200
             or response.streaming
             or response.has_header("Set-Cookie")
+            or _keeps_private(response)
         ):
             return response
 
         key = request_key(request.environ)
         etag = make_etag(version.token, key)
         response["ETag"] = etag
-        response["Last-Modified"] = http_date(version.last_modified)
+        response["Last-Modified"] = last_modified_header(version, time.time())
         patch_vary_headers(response, VARY)
         headers = tuple(
             (name, value)
@@ -236,12 +360,10 @@ class ResponseCacheMiddleware:
 
 
 class CachedResponseApp:
-    """WSGI layer: answers cached GETs and 304s before Django runs."""
+    """WSGI layer: the rate limit, then cached GETs and 304s before Django runs."""
 
     def __init__(self, application) -> None:
         self.application = application
-        # With a rate limit every request must reach the throttle in DRF.
-        self.enabled = not settings.API_THROTTLE_RATE
 
     def __call__(self, environ, start_response):
         body = self._answer(environ, start_response)
@@ -254,16 +376,20 @@ class CachedResponseApp:
         return body
 
     def _answer(self, environ, start_response):
-        if not self.enabled or not applies_to(
-            environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
-        ):
+        if not environ.get("PATH_INFO", "").startswith(API_PREFIX):
+            return self.application(environ, start_response)
+        retry_after = throttling.rejection(environ)
+        if retry_after is not None:
+            return throttling.throttled_wsgi(retry_after, start_response)
+        policy = prepare(environ)
+        if policy is None or not policy.public or not answers_json(environ):
             return self.application(environ, start_response)
         try:
             version = versioning.current()
             key = request_key(environ)
             entry = find_entry(key, version.token)
         except Exception:
-            # The cache or the database is down: let Django answer (or 503).
+            # The database is down: let Django answer (a 503).
             return self.application(environ, start_response)
         environ[VERSION_ENVIRON] = version
         if entry is None:

@@ -39,6 +39,11 @@ class SlugListField(forms.Field):
             super().run_validators(item)
 
     def validate(self, value: list[str]) -> None:
+        limit = settings.API_MAX_REPEATED_VALUES
+        if len(value) > limit:
+            raise forms.ValidationError(
+                "At most %(limit)d values.", code="too_many", params={"limit": limit}
+            )
         for item in value:
             if not is_valid_slug(item):
                 raise forms.ValidationError(
@@ -83,7 +88,13 @@ class DateBoundField(forms.Field):
             ) from None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+            raise forms.ValidationError(
+                "The datetime is outside the years 1 to 9999 in UTC.",
+                code="out_of_range",
+            ) from None
 
 
 class DateBoundFilter(django_filters.Filter):

@@ -2,6 +2,7 @@
 
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 # Everything is served locally (drf-spectacular-sidecar, Django's admin assets).
@@ -42,7 +43,8 @@ class ContentSecurityPolicyMiddleware:
 
 
 class MalformedQueryMiddleware:
-    """A 400 for API query strings that are not valid UTF-8 or carry NUL bytes.
+    """A 400 for API query strings that are not valid UTF-8, carry NUL bytes or are
+    longer than `API_MAX_QUERY_STRING`.
 
     Django would quietly turn invalid bytes into U+FFFD; a client sending them has a
     bug worth hearing about, and no parameter value ever needs a NUL.
@@ -69,6 +71,15 @@ class MalformedQueryMiddleware:
 def malformed_parameter(query_string: str) -> tuple[str, str, str] | None:
     """(parameter, reason, code) of the first malformed parameter, or None."""
     raw = query_string.encode("latin-1", "replace")
+    limit = settings.API_MAX_QUERY_STRING
+    if len(raw) > limit:
+        longest = max(raw.split(b"&"), key=len).partition(b"=")[0]
+        name = unquote_to_bytes(longest.replace(b"+", b" "))
+        return (
+            name.decode(errors="replace")[:60].replace("\x00", ""),
+            f"The query string is longer than {limit} characters.",
+            "query_too_long",
+        )
     for pair in raw.split(b"&"):
         name, _, value = pair.partition(b"=")
         try:

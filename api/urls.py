@@ -1,9 +1,4 @@
 from django.urls import path, re_path, register_converter
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
 
 from api import views
 from api.converters import SlugConverter
@@ -27,11 +22,9 @@ urlpatterns = [
     ),
     path("index/", views.IndexView.as_view(), name="index"),
     path("preview/<str:token>/", views.PreviewView.as_view(), name="preview"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path(
-        "docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"
-    ),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
+    path("docs/", views.SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", views.RedocView.as_view(url_name="api:schema"), name="redoc"),
     # Anything else under /api/v1/ is a JSON 404, in debug mode too.
     re_path(r"^.*$", views.not_found),
 ]

@@ -1,16 +1,24 @@
 """HTTP only: each endpoint is a queryset, a serializer and its schema description."""
 
+from collections import OrderedDict
+
 from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api import serializers
+from api import parameters, serializers
+from api.caching import PRIVATE, public
 from api.context import tag_directory
 from api.errors import json_error
 from api.filters import PostFilter
@@ -26,6 +34,7 @@ class ApiRootView(generics.GenericAPIView):
 
     serializer_class = serializers.ApiRootSerializer
     pagination_class = None
+    http_cache = public()
 
     @extend_schema(operation_id="getApiRoot", tags=["meta"])
     def get(self, request, *args, **kwargs) -> Response:
@@ -48,6 +57,11 @@ class PostListView(generics.ListAPIView):
     queryset = Post.objects.published().for_listing().newest_first()
     serializer_class = serializers.PostSummarySerializer
     filterset_class = PostFilter
+    http_cache = public(
+        parameters.for_filterset(
+            PostFilter, repeated={"tag", "exclude_tag"}, tag_match="any"
+        )
+    )
 
 
 @extend_schema_view(get=extend_schema(operation_id="getPost", tags=["posts"]))
@@ -63,6 +77,7 @@ class PostDetailView(generics.RetrieveAPIView):
     queryset = Post.objects.published().for_detail()
     serializer_class = serializers.PostSerializer
     lookup_field = "slug"
+    http_cache = public()
 
     def get_object(self) -> Post:
         post = post_page.visible_post(self.kwargs["slug"])  # compiled once
@@ -79,6 +94,7 @@ class TagListView(generics.ListAPIView):
     queryset = Tag.objects.none()  # the model, for the schema
     serializer_class = serializers.TagSerializer
     filter_backends = []
+    http_cache = public(parameters.PAGINATED)
 
     def get_queryset(self) -> list[CountedTag]:
         return tag_directory(self.request).counted(derived.visible_post_counts())
@@ -91,6 +107,7 @@ class TagDetailView(generics.RetrieveAPIView):
     queryset = Tag.objects.none()  # the model, for the schema
     serializer_class = serializers.TagSerializer
     lookup_field = "slug"
+    http_cache = public()
 
     def get_object(self) -> CountedTag:
         directory = tag_directory(self.request)
@@ -123,6 +140,7 @@ class IndexView(generics.ListAPIView):
     serializer_class = serializers.IndexEntrySerializer  # the schema of an entry
     pagination_class = CountedListPagination  # the schema of the wrapper
     filter_backends = []
+    http_cache = public()
 
     def list(self, request, *args, **kwargs) -> Response:
         entries = self.get_queryset().index_entries()
@@ -162,6 +180,7 @@ class PreviewView(generics.RetrieveAPIView):
 
     queryset = Post.objects.for_detail()
     serializer_class = serializers.PreviewPostSerializer
+    http_cache = PRIVATE
 
     def get_object(self) -> Post:
         post_id = preview.post_id_from_token(self.kwargs["token"])
@@ -175,9 +194,50 @@ class PreviewView(generics.RetrieveAPIView):
         return response
 
 
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document. Generating it takes the better part of a second and its
+    content only changes with the code, so each process makes it once per version
+    of the question (its bytes depend on `Accept`, which the response cache does not
+    key on, so that cache never stores it)."""
+
+    http_cache = PRIVATE
+    _documents: OrderedDict = OrderedDict()
+
+    def _get_schema_response(self, request):
+        version = (
+            self.api_version or request.version or self._get_version_parameter(request)
+        )
+        key = (version, request.GET.get("lang"), request.build_absolute_uri("/"))
+        document = self._documents.get(key)
+        if document is None:
+            generator = self.generator_class(
+                urlconf=self.urlconf, api_version=version, patterns=self.patterns
+            )
+            document = generator.get_schema(request=request, public=self.serve_public)
+            self._documents[key] = document
+            while len(self._documents) > 16:
+                self._documents.popitem(last=False)
+        filename = self._get_filename(request, version)
+        return Response(
+            data=document,
+            headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        )
+
+
+class SwaggerView(SpectacularSwaggerSplitView):
+    http_cache = PRIVATE  # HTML for people; not worth a shared cache entry
+
+
+class RedocView(SpectacularRedocView):
+    http_cache = PRIVATE
+
+
 @csrf_exempt
 def not_found(request: HttpRequest) -> HttpResponse:
     return json_error(404, "Not found.")
+
+
+not_found.http_cache = public()
 
 
 @csrf_exempt
@@ -190,7 +250,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @csrf_exempt
 @require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: the database (and the cache) answer; otherwise a 503."""
+    """Readiness: 503 only when the database does not answer. The cache is
+    reported (`"cache": "unavailable"`) but the API answers without it."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -198,13 +259,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
         checks["database"] = "ok"
     except Exception:
         checks["database"] = "unavailable"
-    try:
-        cache.set("readyz", "ok", 5)
-        checks["cache"] = "ok" if cache.get("readyz") == "ok" else "unavailable"
-    except Exception:
-        checks["cache"] = "unavailable"
-    ready = all(value == "ok" for value in checks.values())
-    return JsonResponse(
+    cache.set("readyz", "ok", 5)  # errors are misses (config/cache.py)
+    checks["cache"] = "ok" if cache.get("readyz") == "ok" else "unavailable"
+    ready = checks["database"] == "ok"
+    response = JsonResponse(
         {"status": "ok" if ready else "unavailable", **checks},
         status=200 if ready else 503,
     )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class BlogConfig(AppConfig):
@@ -10,3 +11,6 @@ class BlogConfig(AppConfig):
         from blog import versioning
 
         versioning.connect_signals()
+        post_migrate.connect(
+            versioning.renew_after_migrate, sender=self, dispatch_uid="renew-version"
+        )

@@ -216,3 +216,27 @@ class Post(models.Model):
         self.toc = rendered.toc
         self.word_count = rendered.word_count
         self.reading_time_minutes = rendered.reading_time_minutes
+
+
+class ContentRevision(models.Model):
+    """The content version as the database knows it: one row, bumped in the same
+    transaction as every change a reader could see (`blog.versioning`).
+
+    The cache holds a copy for speed; this row is the truth the copy is checked
+    against, so a cache that lost a write or came back from an old snapshot cannot
+    make old answers current again.
+    """
+
+    number = models.BigIntegerField(default=0)
+    token = models.CharField(max_length=32, default="initial")
+    changed_at = models.DateTimeField(default=timezone.now)
+    # Unix seconds, strictly increasing from one committed change to the next.
+    last_modified = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="content_revision_single")
+        ]
+
+    def __str__(self) -> str:
+        return f"content revision {self.number}"

@@ -1,34 +1,60 @@
 """The content version: one token that changes whenever anything a reader sees does.
 
 HTTP validators (ETag, Last-Modified) and the response cache are keyed by it, so a
-cached answer is never served after a change. It lives in Django's cache (Redis in
-production, shared by every worker) and is bumped after the writing transaction
-commits, never before: a reader that re-rendered from pre-commit data would otherwise
-store old content under the new version.
+cached answer is never served after a change.
 
-Scheduled posts change what is visible with no write at all, so the version also
-carries `rollover_at`, the next scheduled publish time; the first reader after it
-renews the version.
+The truth is a row in the database (`ContentRevision`), bumped in the same
+transaction as the change itself: a version exists exactly when its change
+committed. The cache (Redis in production) holds a copy, written after the commit,
+so a request normally costs one cache read and no query. The copy is only ever a
+shortcut; each process checks it against the row:
+
+- at least every `API_VERSION_RECHECK_SECONDS` (default 1): a copy that was never
+  written (the cache refused the write, or was paused) is healed within that bound;
+- whenever the cache connection was re-established: a cache that restarted from an
+  old snapshot, or a failed-over replica, is caught at its first answer;
+- whenever the copy is missing, older than one this process has already seen, or
+  past its rollover time;
+- on every request while the cache is unavailable (the cache answers nothing then).
+
+Scheduled posts change what is visible with no write at all. The version read from
+the database therefore also depends on the newest post that went live since the last
+change (`live_since`), and carries `rollover_at`, the next scheduled publish time:
+the first request after it reads the database again. Every process derives the same
+token from the same rows, so none of them needs to write on a read.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Greatest
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
 
-VERSION_KEY = "content-version:v1"
-# Kept much longer than any response; if it is evicted anyway, a new token is made,
-# which only costs a cache miss.
-VERSION_TIMEOUT = 7 * 24 * 3600
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "content-version:v2"
+# The copy never expires by itself: the database row is checked often enough.
+VERSION_TIMEOUT = None
+
+# The models whose rows readers see through the API, by label. A change to any of
+# them renews the version. `tests/api/test_versioning.py` fails when the API reads a
+# table that is not listed here.
+READER_MODELS = ("blog.Post", "blog.Tag", "blog.Post_tags")
 
 
 @dataclass(frozen=True)
@@ -36,53 +62,190 @@ class ContentVersion:
     token: str
     last_modified: int
     rollover_at: float | None
+    number: int = 0
 
     def is_due(self, now: float) -> bool:
         return self.rollover_at is not None and now >= self.rollover_at
 
     def as_tuple(self) -> tuple:
-        return (self.token, self.last_modified, self.rollover_at)
-
-
-def _next_scheduled_publish() -> float | None:
-    from blog.models import Post
-
-    upcoming = (
-        Post.objects.scheduled()
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
-        .first()
-    )
-    return upcoming.timestamp() if upcoming else None
-
-
-def renew(previous: ContentVersion | None = None) -> ContentVersion:
-    """Make and store a new version: called after every committed change."""
-    now = time.time()
-    floor = previous.last_modified + 1 if previous else 0
-    version = ContentVersion(
-        token=secrets.token_hex(8),
-        # Strictly increasing, so an If-Modified-Since from the same second as an
-        # earlier change can never hide a later one.
-        last_modified=max(math.floor(now), floor),
-        rollover_at=_next_scheduled_publish(),
-    )
-    cache.set(VERSION_KEY, version.as_tuple(), VERSION_TIMEOUT)
-    return version
+        return (self.token, self.last_modified, self.rollover_at, self.number)
 
 
 def parse(raw: tuple | None) -> ContentVersion | None:
-    if not raw:
+    if not raw or len(raw) != 4:
         return None
     return ContentVersion(*raw)
 
 
-def current(raw: tuple | None = None, *, fetched: bool = False) -> ContentVersion:
-    """The version in force now (pass `raw` when it was already read from the cache)."""
-    version = parse(raw if fetched else cache.get(VERSION_KEY))
-    if version is None or version.is_due(time.time()):
-        version = renew(version)
-    return version
+# --- Writing: in the transaction of the change --------------------------------------
+
+
+def content_changed(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Bump the version in the current transaction (so it commits or rolls back with
+    the change) and publish the copy once it commits (at once outside one)."""
+    connection = connections[using]
+    # Only the first change of a transaction moves `last_modified` on: readers
+    # never see the ones in between. Django drops a savepoint's on-commit callbacks
+    # when the savepoint rolls back, together with the bump made in it, so a
+    # pending callback means this transaction's bump stands.
+    first = not connection.in_atomic_block or not any(
+        isinstance(func, _Publish) and not func.done
+        for _, func, _ in connection.run_on_commit
+    )
+    _bump(using, advance_last_modified=first)
+    transaction.on_commit(_Publish(), using=using)
+
+
+def _bump(using: str, *, advance_last_modified: bool) -> None:
+    from blog.models import ContentRevision
+
+    now = timezone.now()
+    changes = {
+        "number": F("number") + 1,
+        "token": secrets.token_hex(8),
+        "changed_at": now,
+    }
+    if advance_last_modified:
+        # Strictly increasing, so an If-Modified-Since from the same second as an
+        # earlier change can never hide a later one. Changes committed within one
+        # second run it ahead of the clock; `Last-Modified` shows at most now.
+        changes["last_modified"] = Greatest(
+            F("last_modified") + 1, Value(math.floor(now.timestamp()))
+        )
+    rows = ContentRevision.objects.using(using).filter(pk=1)
+    if rows.update(**changes):
+        return
+    try:
+        with transaction.atomic(using=using):
+            ContentRevision.objects.using(using).create(pk=1)
+    except IntegrityError:
+        pass  # another transaction created it first
+    rows.update(**changes)
+
+
+class _Publish:
+    """The after-commit callback of one change."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        _publish_committed()
+
+
+def _publish_committed() -> None:
+    """Copy the committed version into the cache. A failure never fails the
+    editor's save: readers find the row changed within the recheck interval."""
+    try:
+        KEEPER.refresh(time.time())
+    except Exception:
+        logger.exception("Could not publish the new content version.")
+
+
+def renew() -> ContentVersion:
+    """Bump the version now and publish it (`manage.py renew_content_version`,
+    after `migrate`, a restore, a failover, raw SQL or `loaddata`)."""
+    with transaction.atomic():
+        _bump(DEFAULT_DB_ALIAS, advance_last_modified=True)
+    return KEEPER.refresh(time.time())
+
+
+# --- Reading: the copy, checked against the database ---------------------------------
+
+
+def _read_database() -> ContentVersion:
+    from blog.models import ContentRevision, Post
+
+    went_live = (
+        Post.objects.published()
+        .filter(published_at__gt=OuterRef("changed_at"))
+        .order_by("-published_at")
+        .values("published_at")[:1]
+    )
+    upcoming = Post.objects.scheduled().order_by("published_at").values("published_at")
+    columns = ("number", "token", "last_modified", "live_since", "rollover")
+    row = (
+        ContentRevision.objects.filter(pk=1)
+        .annotate(live_since=Subquery(went_live), rollover=Subquery(upcoming[:1]))
+        .values_list(*columns)
+        .first()
+    )
+    if row is None:  # a database that was never migrated here, or was flushed
+        ContentRevision.objects.get_or_create(pk=1)
+        return _read_database()
+    number, token, last_modified, live_since, rollover = row
+    if live_since is not None:
+        token = f"{token}.{live_since.timestamp():.6f}"
+        last_modified = max(last_modified + 1, math.floor(live_since.timestamp()))
+    return ContentVersion(
+        token=token,
+        last_modified=last_modified,
+        rollover_at=rollover.timestamp() if rollover else None,
+        number=number,
+    )
+
+
+def _connection_generation() -> int:
+    """Changes whenever the cache client opened a new connection (config.cache)."""
+    generation = getattr(cache, "connection_generation", None)
+    return generation() if generation else 0
+
+
+class VersionKeeper:
+    """This process's view of the version: the cache's copy, checked as the module
+    docstring says."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.known_number = -1
+        self.checked_at = -math.inf
+        self.generation: int | None = None
+
+    def current(self, now: float) -> ContentVersion:
+        recheck = settings.API_VERSION_RECHECK_SECONDS
+        if (
+            now - self.checked_at >= recheck
+            or self.generation != _connection_generation()
+        ):
+            return self.refresh(now)
+        version = parse(cache.get(VERSION_KEY))
+        if (
+            version is None
+            or version.number < self.known_number
+            or version.is_due(now)
+            # The read may itself have reconnected to a restarted cache.
+            or self.generation != _connection_generation()
+        ):
+            return self.refresh(now)
+        return version
+
+    def refresh(self, now: float) -> ContentVersion:
+        """Read the version from the database and make the cache's copy match."""
+        generation = _connection_generation()
+        version = _read_database()
+        if parse(cache.get(VERSION_KEY)) != version:
+            cache.set(VERSION_KEY, version.as_tuple(), VERSION_TIMEOUT)
+        with self.lock:
+            self.known_number = version.number
+            self.checked_at = now
+            self.generation = generation
+        return version
+
+    def forget(self) -> None:
+        """As a new process would start (tests)."""
+        with self.lock:
+            self.known_number = -1
+            self.checked_at = -math.inf
+            self.generation = None
+
+
+KEEPER = VersionKeeper()
+
+
+def current() -> ContentVersion:
+    """The version in force now."""
+    return KEEPER.current(time.time())
 
 
 _pinned: ContextVar[ContentVersion | None] = ContextVar("content_version", default=None)
@@ -104,28 +267,39 @@ def pinned() -> ContentVersion | None:
     return _pinned.get()
 
 
-def content_changed() -> None:
-    """Renew the version once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: renew(parse(cache.get(VERSION_KEY))))
+# --- Which changes renew it -----------------------------------------------------------
 
 
 def _on_change(sender, **kwargs) -> None:
     if kwargs.get("raw"):
-        return
-    content_changed()
+        return  # loaddata: the operator renews afterwards (the README says so)
+    content_changed(kwargs.get("using") or DEFAULT_DB_ALIAS)
 
 
-def _on_tags_changed(sender, action: str, **kwargs) -> None:
+def _on_links_changed(sender, action: str, **kwargs) -> None:
     if action in {"post_add", "post_remove", "post_clear"}:
-        content_changed()
+        content_changed(kwargs.get("using") or DEFAULT_DB_ALIAS)
+
+
+def reader_models() -> list:
+    return [apps.get_model(label) for label in READER_MODELS]
 
 
 def connect_signals() -> None:
-    from blog.models import Post, Tag
+    for model in reader_models():
+        uid = f"content-version-{model._meta.label}"
+        if model._meta.auto_created:  # a many-to-many link table
+            m2m_changed.connect(_on_links_changed, sender=model, dispatch_uid=uid)
+        else:
+            post_save.connect(_on_change, sender=model, dispatch_uid=uid)
+            post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}-d")
 
-    for model in (Post, Tag):
-        post_save.connect(_on_change, sender=model, dispatch_uid=f"version-{model}")
-        post_delete.connect(_on_change, sender=model, dispatch_uid=f"version-d{model}")
-    m2m_changed.connect(
-        _on_tags_changed, sender=Post.tags.through, dispatch_uid="version-tags"
-    )
+
+def renew_after_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """`migrate` is the deploy step: whatever it changed, start from a new version."""
+    if using != DEFAULT_DB_ALIAS:
+        return
+    try:
+        renew()
+    except Exception:
+        logger.exception("Could not renew the content version after migrate.")

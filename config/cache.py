@@ -1,17 +1,140 @@
-"""Django's Redis cache backend, with one redis-py client per connection pool.
+"""Cache backends that never fail a request: Redis (production) and the file cache.
 
-Django's `RedisCacheClient.get_client()` builds a new `redis.Redis` for every cache
-call, and each one rebuilds redis-py's table of ~170 response callbacks: about
-0.15 ms a call, most of the cost of a cached API answer. The client is thread-safe
-and stateless beyond its pool, so one per pool is enough.
+The cache is an accelerator. When it fails (Redis down, paused, out of memory, a
+full disk), every read answers "missing" and every write is skipped, so requests fall
+through to the database; the content version is checked against the database then
+(`blog.versioning`). After a failure the backend does not try again for
+`CACHE_RETRY_SECONDS`: a dead server costs one timeout a second per process, not
+one per call.
+
+Redis also gets one redis-py client per connection pool: Django's
+`RedisCacheClient.get_client()` builds a new `redis.Redis` for every cache call, and
+each one rebuilds redis-py's table of ~170 response callbacks (about 0.15 ms a call,
+most of the cost of a cached API answer). And it counts the connections it opens,
+so the version can be re-checked after a reconnect (`connection_generation`).
 """
 
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.connection import Connection
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+CACHE_RETRY_SECONDS = 1.0
+
+_connections_opened = itertools.count(1)
+_generation = 0
+
+
+class CountingConnection(Connection):
+    """A redis-py connection that notes every (re)connect: after a restart or a
+    failover the server may hold older data than before."""
+
+    def on_connect(self) -> None:
+        global _generation
+        super().on_connect()
+        _generation = next(_connections_opened)
+
+
+class ResilientCache:
+    """A mixin for a cache backend: errors become misses and skipped writes."""
+
+    errors: tuple[type[BaseException], ...] = (OSError,)
+
+    def _setup_resilience(self) -> None:
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    def is_available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _failed(self, operation: str, error: BaseException) -> None:
+        with self._lock:
+            was_up = self.is_available()
+            self._down_until = time.monotonic() + CACHE_RETRY_SECONDS
+        if was_up:
+            logger.warning("Cache unavailable (%s: %s); answering uncached.",
+                           operation, error)  # fmt: skip
+
+    def _guarded(self, operation: str, default, *args, **kwargs):
+        if not self.is_available():
+            return default
+        try:
+            return getattr(super(), operation)(*args, **kwargs)
+        except self.errors as error:
+            self._failed(operation, error)
+            return default
+
+    def get(self, key, default=None, version=None):
+        return self._guarded("get", default, key, default, version)
+
+    def get_many(self, keys, version=None):
+        return self._guarded("get_many", {}, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._guarded("has_key", False, key, version)
+
+    def set(self, key, value, timeout=..., version=None):
+        timeout = self.default_timeout if timeout is ... else timeout
+        return self._guarded("set", None, key, value, timeout, version)
+
+    def add(self, key, value, timeout=..., version=None):
+        timeout = self.default_timeout if timeout is ... else timeout
+        return self._guarded("add", False, key, value, timeout, version)
+
+    def touch(self, key, timeout=..., version=None):
+        timeout = self.default_timeout if timeout is ... else timeout
+        return self._guarded("touch", False, key, timeout, version)
+
+    def set_many(self, data, timeout=..., version=None):
+        timeout = self.default_timeout if timeout is ... else timeout
+        return self._guarded("set_many", list(data), data, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._guarded("delete", False, key, version)
+
+    def delete_many(self, keys, version=None):
+        return self._guarded("delete_many", None, keys, version)
+
+    def clear(self):
+        return self._guarded("clear", None)
+
+    def incr(self, key, delta=1, version=None):
+        return self._guarded("incr", None, key, delta, version)
+
+    def count_in_window(self, key: str, window_seconds: int) -> int | None:
+        """Add one to a counter that lives `window_seconds` from its first count;
+        None when the cache cannot count."""
+        if not self.is_available():
+            return None
+        try:
+            return self._count_in_window(key, window_seconds)
+        except self.errors as error:
+            self._failed("count", error)
+            return None
+
+    def _count_in_window(self, key: str, window_seconds: int) -> int:
+        # Not atomic across processes; good enough for one host's file cache.
+        self.add(key, 0, window_seconds)
+        try:
+            return self.incr(key) or 1
+        except ValueError:  # expired between the two calls
+            self.add(key, 1, window_seconds)
+            return 1
 
 
 class PooledClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self._pool_options.setdefault("connection_class", CountingConnection)
         self._clients: dict[int, object] = {}
 
     def get_client(self, key=None, *, write=False):
@@ -23,7 +146,28 @@ class PooledClientRedisCacheClient(RedisCacheClient):
         return client
 
 
-class PooledClientRedisCache(RedisCache):
+class PooledClientRedisCache(ResilientCache, RedisCache):
+    errors = (RedisError, OSError)
+
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = PooledClientRedisCacheClient
+        self._setup_resilience()
+
+    def connection_generation(self) -> int:
+        return _generation
+
+    def _count_in_window(self, key: str, window_seconds: int) -> int:
+        """One round trip: INCR, and start the key's lifetime on its first count."""
+        key = self.make_and_validate_key(key)
+        pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipeline.incr(key)
+        pipeline.expire(key, window_seconds, nx=True)
+        count, _ = pipeline.execute()
+        return count
+
+
+class ResilientFileBasedCache(ResilientCache, FileBasedCache):
+    def __init__(self, dir, params) -> None:
+        super().__init__(dir, params)
+        self._setup_resilience()

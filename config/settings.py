@@ -145,13 +145,14 @@ if REDIS_URL:
             "BACKEND": "config.cache.PooledClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "writing-api",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            # Short: a cache that does not answer is skipped (config/cache.py).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
         }
     }
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "config.cache.ResilientFileBasedCache",
             "LOCATION": CACHE_DIR,
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
@@ -218,8 +219,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_IPWARE_PROXY_COUNT = NUM_PROXIES or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The address DJANGO_NUM_PROXIES trusts, as the rate limit reads it; without this,
+# axes falls back to REMOTE_ADDR: the proxy's own address, shared by every editor.
+AXES_CLIENT_IP_CALLABLE = "config.proxies.request_client_address"
 AXES_VERBOSE = False
 
 # --- CORS: the API is public and read-only ------------------------------------------
@@ -237,6 +239,16 @@ API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", default=60)
 API_STALE_WHILE_REVALIDATE = env_int("API_STALE_WHILE_REVALIDATE", default=30)
 API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", default=True)
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", default="")
+# Error answers (4xx) may be kept this long by shared caches (cut short before the
+# next scheduled publish, like successful ones).
+API_ERROR_MAX_AGE = env_int("API_ERROR_MAX_AGE", default=10)
+# How long a process trusts the cache's copy of the content version before checking
+# it against the database: the bound on serving answers a lost write left stale.
+API_VERSION_RECHECK_SECONDS = env_int("API_VERSION_RECHECK_SECONDS", default=1)
+# Longer query strings are a 400 before any parameter is read.
+API_MAX_QUERY_STRING = 4096
+# At most this many values of a repeated parameter (`tag`, `exclude_tag`).
+API_MAX_REPEATED_VALUES = 20
 API_SEARCH_MAX_LENGTH = 200
 PREVIEW_TOKEN_MAX_AGE = env_int("PREVIEW_TOKEN_MAX_AGE", default=3600)
 FRONTEND_PREVIEW_URL = env_str("FRONTEND_PREVIEW_URL", default="")
@@ -253,8 +265,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
-    # Counts nothing unless API_THROTTLE_RATE is set.
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientAddressThrottle"],
+    # The rate limit (API_THROTTLE_RATE) is counted in front of Django, cached
+    # answers included (api/throttling.py), not by DRF's throttles.
+    "DEFAULT_THROTTLE_CLASSES": [],
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.JSONOnlyNegotiation",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",

@@ -1,6 +1,7 @@
 """Production safety: headers, CSP that lets the docs and admin work, admin lockout,
 rate limits keyed on the real client, and no stack traces in errors."""
 
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-from api.caching import CachedResponseApp
+from tests.wsgi import wsgi_get
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,7 +107,7 @@ def test_a_forged_forwarded_for_cannot_dodge_the_limit(client, blog, throttled):
 
 
 def test_behind_one_proxy_the_limit_follows_the_address_it_saw(client, blog, throttled):
-    throttled.REST_FRAMEWORK = {**throttled.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    throttled.NUM_PROXIES = 1
     for forged in ("1.1.1.1", "2.2.2.2", "3.3.3.3"):
         client.get("/api/v1/index/", HTTP_X_FORWARDED_FOR=f"{forged}, 203.0.113.7")
     blocked = client.get("/api/v1/index/", HTTP_X_FORWARDED_FOR="4.4.4.4, 203.0.113.7")
@@ -120,8 +121,25 @@ def test_without_a_rate_limit_nothing_is_counted(client, blog):
         assert client.get("/api/v1/tags/").status_code == 200
 
 
-def test_with_a_rate_limit_cached_answers_still_pass_the_throttle(throttled):
-    assert CachedResponseApp(lambda environ, start: []).enabled is False
+def test_with_a_rate_limit_cached_answers_are_counted_and_still_served_early(
+    blog, throttled, production_app, django_assert_num_queries
+):
+    assert wsgi_get(production_app, "/api/v1/tags/")[0] == 200
+    with django_assert_num_queries(0):  # answered by the WSGI layer
+        assert wsgi_get(production_app, "/api/v1/tags/")[0] == 200
+        assert wsgi_get(production_app, "/api/v1/tags/")[0] == 200
+        status, headers, body = wsgi_get(production_app, "/api/v1/tags/")
+    assert status == 429
+    assert headers["Cache-Control"] == "no-store"
+    assert int(headers["Retry-After"]) > 0
+    assert json.loads(body)["code"] == "throttled"
+
+
+def test_the_limit_counts_each_request_once_whichever_layer_sees_it(
+    blog, throttled, production_app
+):
+    statuses = [wsgi_get(production_app, "/api/v1/posts/nope/")[0] for _ in range(4)]
+    assert statuses == [404, 404, 404, 429]
 
 
 def test_the_statement_timeout_is_set_on_postgresql():
