@@ -43,7 +43,16 @@ CASE_LABELS = {
     "tags": "tags",
     "index": "index",
 }
-VARIANTS = ("uncached", "warm", "304")
+VARIANTS = ("uncached", "warm", "304", "throttled")
+# The throttled variant: warm hits with the rate limit on (counted, never reached);
+# the ceiling replays the same bytes.
+THROTTLE_RATE = "1000000000/minute"
+APP_OF_VARIANT = {
+    "uncached": "uncached",
+    "warm": "cached",
+    "304": "cached",
+    "throttled": "throttled",
+}
 TAG = "engineering"
 DEEP_PAGE = 100
 DETAIL_RANK = 50  # the detail case reads the 50th newest visible post
@@ -87,7 +96,9 @@ class Settings:
         )
 
 
-def app_environment(settings: Settings, secret_key: str, cache: bool) -> dict:
+def app_environment(
+    settings: Settings, secret_key: str, cache: bool, throttle: str = ""
+) -> dict:
     environment = {
         name: value
         for name, value in os.environ.items()
@@ -102,6 +113,7 @@ def app_environment(settings: Settings, secret_key: str, cache: bool) -> dict:
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url,
         "API_RESPONSE_CACHE": "true" if cache else "false",
+        "API_THROTTLE_RATE": throttle,
     }
 
 
@@ -185,6 +197,9 @@ class Benchmark:
         """
         uncached = app_environment(self.settings, self.secret_key, cache=False)
         cached = app_environment(self.settings, self.secret_key, cache=True)
+        throttled = app_environment(
+            self.settings, self.secret_key, cache=True, throttle=THROTTLE_RATE
+        )
         with ExitStack() as servers:
             apps = {
                 "uncached": servers.enter_context(
@@ -192,6 +207,9 @@ class Benchmark:
                 ),
                 "cached": servers.enter_context(
                     Gunicorn("app-cached", "config.wsgi:application", cached)
+                ),
+                "throttled": servers.enter_context(
+                    Gunicorn("app-throttled", "config.wsgi:application", throttled)
                 ),
             }
             self.paths, notes = case_paths(self.settings, apps["uncached"])
@@ -204,8 +222,8 @@ class Benchmark:
                 for variant in VARIANTS:
                     if (key, variant) not in self.recordings:
                         continue
-                    app = apps["uncached" if variant == "uncached" else "cached"]
-                    if variant == "warm":
+                    app = apps[APP_OF_VARIANT[variant]]
+                    if variant in ("warm", "throttled"):
                         fetch(app.port, path)  # one priming request, as a client's
                     self.drive(app, key, variant, path)
                     self.drive(ceiling, key, variant, f"/{variant}{path}")
@@ -233,6 +251,11 @@ class Benchmark:
         self.record(
             key, "304", fetch(apps["cached"].port, path, {"If-None-Match": etag})
         )
+        fetch(apps["throttled"].port, path)
+        throttled = fetch(apps["throttled"].port, path)
+        self.record(key, "throttled", throttled)
+        if throttled.status == 200 and throttled.body != warm.body:
+            raise RuntimeError(f"The throttled app answers {key} otherwise.")
 
     def record(self, key: str, variant: str, recording: Recording) -> None:
         self.rows[(key, variant)] = row = Row(key, CASE_LABELS[key], variant)

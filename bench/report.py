@@ -16,6 +16,10 @@ TARGETS: dict[tuple[str, str], float] = {
         (case, "304"): 0.6
         for case in ("list", "deep", "tagpage", "detail", "tags", "index")
     },
+    **{
+        (case, "throttled"): 0.4
+        for case in ("list", "deep", "tagpage", "detail", "tags", "index")
+    },
     **{(case, "uncached"): 0.04 for case in ("list", "deep", "tagpage")},
     **{(case, "uncached"): 0.05 for case in ("detail", "tags", "index")},
 }

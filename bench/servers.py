@@ -97,8 +97,9 @@ class Gunicorn:
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
                 arguments,
-                cwd=ROOT,
-                env=self.environment,
+                cwd=ROOT,  # gunicorn.conf.py applies to the app and the ceiling alike
+                # No access log: the measure is the server, not its log file.
+                env={**self.environment, "GUNICORN_ACCESS_LOG": ""},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

@@ -218,6 +218,9 @@ class VersionKeeper:
             or self.generation != _connection_generation()
         ):
             return self.refresh(now)
+        if version.number > self.known_number:
+            with self.lock:
+                self.known_number = max(self.known_number, version.number)
         return version
 
     def refresh(self, now: float) -> ContentVersion:

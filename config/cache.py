@@ -38,10 +38,20 @@ class CountingConnection(Connection):
     """A redis-py connection that notes every (re)connect: after a restart or a
     failover the server may hold older data than before."""
 
+    # redis-py 6+ runs the handshake in `on_connect_check_health`, older ones in
+    # `on_connect` (which now calls the other): counting in both is harmless.
     def on_connect(self) -> None:
-        global _generation
         super().on_connect()
-        _generation = next(_connections_opened)
+        _count_connection()
+
+    def on_connect_check_health(self, *args, **kwargs) -> None:
+        super().on_connect_check_health(*args, **kwargs)
+        _count_connection()
+
+
+def _count_connection() -> None:
+    global _generation
+    _generation = next(_connections_opened)
 
 
 class ResilientCache:
