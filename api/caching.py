@@ -125,8 +125,6 @@ def _accepts_json(accept: str) -> bool:
 
 
 def answers_json(environ: dict) -> bool:
-    if "format=" in environ.get("QUERY_STRING", ""):
-        return True  # DRF then ignores Accept; only `format=json` is ever stored
     return _accepts_json(environ.get("HTTP_ACCEPT", "")[:1000])
 
 

@@ -8,6 +8,7 @@ from rest_framework import exceptions, pagination
 from blog import derived
 
 MAX_PAGE_SIZE = 100
+HUGE_NUMBER = 10**18
 DEFAULT_PAGE_SIZE = 20
 
 
@@ -15,11 +16,13 @@ def _positive_int(request, name: str) -> int | None:
     raw = request.query_params.get(name, "")
     if raw == "":
         return None
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+    if not raw.isascii() or not raw.isdigit() or not raw.strip("0"):
         raise exceptions.ValidationError(
             {name: [f"'{name}' must be a whole number of 1 or more."]}
         )
-    return int(raw)
+    # Beyond 18 digits every page is past the end and every size is clamped; Python
+    # refuses to read more than 4,300 digits at all.
+    return int(raw) if len(raw) <= 18 else HUGE_NUMBER
 
 
 class DeferredJoinPaginator(Paginator):

@@ -54,9 +54,12 @@ class QueryParameters:
     normalisers: Mapping[str, Normaliser] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # DRF reads `format` on every endpoint. `format=json` is not folded away:
-        # with it DRF ignores `Accept`, without it `Accept: text/html` is a 406.
+        # DRF reads `format` on every endpoint; `format=json` means what no
+        # `format` means (DRF still negotiates `Accept` either way).
         object.__setattr__(self, "single", self.single | {"format"})
+        object.__setattr__(
+            self, "normalisers", {"format": default_value("json"), **self.normalisers}
+        )
 
     def canonical_query(self, query: str) -> str:
         """The canonical form of a (valid UTF-8, percent-encoded) query string."""

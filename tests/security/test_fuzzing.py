@@ -1,4 +1,5 @@
-"""Schemathesis (pinned v4) fuzzes the live schema of a server this test starts.
+"""Schemathesis (pinned v4) fuzzes the live schema of plain
+`gunicorn config.wsgi:application`, as production runs it (tests/gunicorn_server.py).
 
 Every check runs except `positive_data_acceptance`: a well-formed but unknown tag
 slug is a deliberate 400, which that check would count as a failure. NUL bytes are
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from tests.gunicorn_server import gunicorn_url  # noqa: F401  (a fixture)
+
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
@@ -25,12 +28,14 @@ def demo_blog(transactional_db):
 
 
 def test_schemathesis_finds_no_gap_between_schema_and_behaviour(
-    live_server, demo_blog, tmp_path
+    demo_blog,
+    gunicorn_url,  # noqa: F811
+    tmp_path,
 ):
     seconds = os.environ.get("FUZZ_SECONDS", "120")
     result = subprocess.run(
         [
-            str(SCHEMATHESIS), "run", f"{live_server.url}/api/v1/schema/?format=json",
+            str(SCHEMATHESIS), "run", f"{gunicorn_url}/api/v1/schema/?format=json",
             "--checks", "all",
             "--exclude-checks", "positive_data_acceptance",
             "--generation-allow-x00", "true",

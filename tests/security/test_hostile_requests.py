@@ -5,7 +5,8 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 HUGE = "9" * 400
-LONG = "a" * 5000
+HUGER = "9" * 4080  # as many digits as API_MAX_QUERY_STRING lets through
+LONG = "a" * 4000  # under API_MAX_QUERY_STRING: the parameter's own check answers
 
 PARAMETERS = (
     "tag", "exclude_tag", "tag_match", "search", "featured", "published_after",
@@ -21,6 +22,9 @@ QUERY_ATTACKS = [
     # huge, negative and malformed numbers
     f"page={HUGE}",
     f"page_size={HUGE}",
+    f"page={HUGER}",
+    f"page_size={HUGER}",
+    f"year={HUGER}",
     "page=-1",
     "page_size=-5",
     "page=1e3",
@@ -53,6 +57,12 @@ QUERY_ATTACKS = [
     "published_after=0000-01-01",
     "published_before=9999-12-31T23:59:59+25:00",
     "published_after=2026-01-01T24:00:00",
+    # dates whose offset takes them past Python's and the databases' years 1-9999
+    "published_after=0001-01-01T00:00:00%2B01:00",
+    "published_before=9999-12-31T23:59:59-01:00",
+    "published_after=0001-01-01T00:00:00.000001%2B23:59",
+    "published_before=9999-12-31T23:59:59.999999-00:01",
+    "published_after=0001-01-01T00:00:00%2B00:01",
     # unknown formats
     "format=xml",
     "format=api",
@@ -161,6 +171,53 @@ def test_bad_accept_headers_are_a_406_or_served_as_json(client, blog, accept):
 def test_absurd_validators_never_break_a_request(client, blog, headers):
     response = client.get("/api/v1/posts/", **headers)
     assert response.status_code in (200, 304)
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [
+        ("published_after", "0001-01-01T00:00:00+01:00"),
+        ("published_before", "9999-12-31T23:59:59-01:00"),
+    ],
+)
+def test_a_date_whose_offset_leaves_the_years_1_to_9999_is_a_400_naming_it(
+    client, blog, parameter, value
+):
+    response = client.get("/api/v1/posts/", {parameter: value})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["parameter"] == parameter
+    assert response.json()["errors"][0]["code"] == "out_of_range"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "published_after=0001-01-01",
+        "published_before=9999-12-31",
+        "published_before=9999-12-31T23:59:59Z",
+        "published_after=0001-01-01T00:00:00-01:00",
+        f"page_size={HUGER}",
+    ],
+)
+def test_the_extremes_inside_the_range_are_answered(client, blog, query):
+    assert client.get(f"/api/v1/posts/?{query}").status_code == 200
+
+
+def test_a_huge_page_number_is_past_the_end(client, blog):
+    assert_client_error(client.get(f"/api/v1/posts/?page={HUGER}"))
+    assert client.get(f"/api/v1/posts/?page={HUGER}").status_code == 404
+
+
+def test_a_query_string_longer_than_the_limit_is_a_400_naming_a_parameter(client, blog):
+    response = client.get(f"/api/v1/posts/?tag=engineering&cb={'x' * 6000}")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "parameter": "cb",
+            "code": "query_too_long",
+            "detail": "The query string is longer than 4096 characters.",
+        }
+    ]
 
 
 def test_a_validator_never_turns_a_bad_request_into_a_304(client, blog):

@@ -60,6 +60,7 @@ def test_error_responses_show_no_stack_trace(client, blog, monkeypatch):
     }  # fmt: skip
     assert b"secret internals" not in response.content
     assert b"Traceback" not in response.content
+    assert response["Cache-Control"] == "no-store"
 
 
 def test_the_admin_path_is_configurable():
@@ -82,6 +83,37 @@ def test_admin_logins_are_locked_after_repeated_failures(client):
     )
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def _log_in(client, password: str, forwarded_for: str):
+    return client.post(
+        "/admin/login/",
+        {"username": "editor", "password": password},
+        REMOTE_ADDR="10.0.0.2",  # the proxy
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_one_proxy_the_lockout_keys_on_the_address_the_proxy_saw(
+    client, settings
+):
+    settings.NUM_PROXIES = 1
+    get_user_model().objects.create_superuser("editor", "", "right-password-123")
+    for forged in range(5):  # an attacker, forging a different address each time
+        _log_in(client, "wrong", f"198.51.100.{forged}, 203.0.113.66")
+    attacker = _log_in(client, "right-password-123", "1.2.3.4, 203.0.113.66")
+    assert attacker.status_code == 429  # locked: the forged part counts for nothing
+    editor = _log_in(client, "right-password-123", "203.0.113.7")
+    assert editor.status_code == 302  # another client address: not locked out
+    assert "_auth_user_id" in client.session
+
+
+def test_without_a_trusted_proxy_a_forwarded_for_header_is_ignored(client, settings):
+    settings.NUM_PROXIES = 0
+    get_user_model().objects.create_superuser("editor", "", "right-password-123")
+    for forged in range(5):
+        _log_in(client, "wrong", f"198.51.100.{forged}")
+    assert _log_in(client, "right-password-123", "203.0.113.7").status_code == 429
 
 
 @pytest.fixture

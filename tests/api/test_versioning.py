@@ -1,0 +1,147 @@
+"""The content version: kept in the database, copied to the cache, checked."""
+
+import re
+import time
+
+import pytest
+from django.apps import apps
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.db.models.signals import m2m_changed, post_save
+from django.test.utils import CaptureQueriesContext
+
+from blog import preview, versioning
+from blog.models import ContentRevision
+from tests.factories import PostFactory
+
+pytestmark = pytest.mark.django_db
+
+
+# --- Which models renew it: one registry, checked against what the API reads ------
+
+ENDPOINTS = [
+    "/api/v1/", "/api/v1/posts/", "/api/v1/posts/?tag=engineering&search=x",
+    "/api/v1/posts/newest/", "/api/v1/tags/", "/api/v1/tags/engineering/",
+    "/api/v1/tags/engineering/posts/", "/api/v1/index/",
+]  # fmt: skip
+
+
+def _tables_read(api, paths) -> set[str]:
+    with CaptureQueriesContext(connection) as queries:
+        for path in paths:
+            assert api.get(path).status_code == 200, path
+    quoted = re.compile(r'["`]?(blog_[a-z0-9_]+)["`]?')
+    return {table for query in queries for table in quoted.findall(query["sql"])}
+
+
+def test_every_table_the_api_reads_belongs_to_a_model_that_renews_the_version(
+    api, blog
+):
+    draft = blog["posts"]["draft"]
+    paths = [*ENDPOINTS, f"/api/v1/preview/{preview.make_token(draft.pk)}/"]
+    tables = _tables_read(api, paths)
+    by_table = {m._meta.db_table: m for m in apps.get_models(include_auto_created=True)}
+    read = {by_table[table] for table in tables if table in by_table}
+    assert len(read) >= 3  # posts, tags and their links at least
+    registered = set(versioning.reader_models()) | {ContentRevision}
+    assert read - registered == set()
+
+
+@pytest.mark.parametrize("model", versioning.reader_models(), ids=str)
+def test_every_registered_model_is_connected(model):
+    signal = m2m_changed if model._meta.auto_created else post_save
+    assert signal.has_listeners(model)
+
+
+# --- The database is the truth ---------------------------------------------------
+
+
+def test_a_change_bumps_the_row_in_its_own_transaction(db, settings):
+    before = ContentRevision.objects.get(pk=1).number
+    PostFactory()
+    row = ContentRevision.objects.get(pk=1)
+    assert row.number > before
+    assert versioning.current().number == row.number
+
+
+def test_a_copy_older_than_what_this_process_knows_is_never_used(
+    db, django_capture_on_commit_callbacks
+):
+    old = versioning.current()
+    with django_capture_on_commit_callbacks(execute=True):
+        PostFactory()
+    new = versioning.current()
+    assert new.number > old.number
+    cache.set(versioning.VERSION_KEY, old.as_tuple(), None)  # a cache gone back
+    assert versioning.current() == new
+    assert versioning.parse(cache.get(versioning.VERSION_KEY)) == new  # rewritten
+
+
+def test_the_copy_is_checked_against_the_database_after_the_recheck_interval(
+    db, settings
+):
+    settings.API_VERSION_RECHECK_SECONDS = 1
+    first = versioning.current()
+    with connection.cursor() as cursor:  # a change Django did not see: raw SQL
+        cursor.execute(
+            "UPDATE blog_contentrevision SET token = 'raw', number = number + 1"
+        )
+    assert versioning.current() == first  # within the interval: the copy
+    time.sleep(1.05)
+    assert versioning.current().token == "raw"
+
+
+def test_a_missing_copy_is_read_from_the_database_and_written_back(db):
+    version = versioning.current()
+    cache.clear()
+    assert versioning.current() == version
+    assert versioning.parse(cache.get(versioning.VERSION_KEY)) == version
+
+
+def test_a_lost_row_is_made_again(db):
+    ContentRevision.objects.all().delete()  # as a `flush` does
+    assert versioning.current().token
+    PostFactory()
+    assert ContentRevision.objects.get(pk=1).number == 1
+
+
+def test_renew_content_version_starts_a_new_version(db, capsys):
+    before = versioning.current()
+    call_command("renew_content_version")
+    after = versioning.current()
+    assert after.token != before.token
+    assert after.number == before.number + 1
+    assert f"Content version {after.number}" in capsys.readouterr().out
+
+
+def test_migrate_renews_the_version(db):
+    before = versioning.current()
+    call_command("migrate", "--noinput", verbosity=0)
+    assert versioning.current().token != before.token
+
+
+def test_changes_in_one_transaction_move_last_modified_once(
+    db, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    start = ContentRevision.objects.get(pk=1).last_modified
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for _ in range(5):
+            PostFactory()
+    assert ContentRevision.objects.get(pk=1).last_modified <= max(
+        start + 1, int(time.time())
+    )
+
+
+def test_last_modified_is_never_later_than_the_answer(
+    api, db, django_capture_on_commit_callbacks
+):
+    from django.utils.http import parse_http_date
+
+    for _ in range(3):  # three commits in one second: the version runs ahead
+        with django_capture_on_commit_callbacks(execute=True):
+            PostFactory()
+    response = api.get("/api/v1/posts/")
+    assert parse_http_date(response["Last-Modified"]) <= time.time()
