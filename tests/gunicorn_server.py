@@ -42,7 +42,7 @@ def gunicorn_url(transactional_db, tmp_path):
         **{
             k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "API_"))
         },
-        "DJANGO_SECRET_KEY": "test-only-gunicorn-secret-key-3c9f1e7a2b8d4f60-0123456789",
+        "DJANGO_SECRET_KEY": "test-only-gunicorn-key-3c9f1e7a2b8d4f60-0123456789abc",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_CACHE_DIR": str(tmp_path / "cache"),
