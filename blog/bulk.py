@@ -82,31 +82,39 @@ def upsert_posts(posts: Iterable[PostData], batch_size: int = BATCH_SIZE) -> int
     Every tag a post names must exist already (see `upsert_tags`).
     """
     tag_ids = dict(Tag.objects.values_list("slug", "id"))
-    links = Post.tags.through
     now = timezone.now()
     total = 0
     with transaction.atomic():
         for batch in _batches(posts, batch_size):
-            Post.objects.bulk_create(
-                [_as_post(data, now) for data in batch],
-                update_conflicts=True,
-                unique_fields=["slug"],
-                update_fields=_UPSERT_FIELDS,
-            )
-            ids = dict(
-                Post.objects.filter(slug__in=[d.slug for d in batch]).values_list(
-                    "slug", "id"
-                )
-            )
-            refresh_search_vectors(Post.objects.filter(id__in=ids.values()))
-            links.objects.filter(post_id__in=ids.values()).delete()
-            links.objects.bulk_create(
-                [
-                    links(post_id=ids[data.slug], tag_id=tag_ids[slug])
-                    for data in batch
-                    for slug in dict.fromkeys(data.tags)
-                ]
-            )
+            write_post_batch(batch, tag_ids, now)
             total += len(batch)
         content_changed()
     return total
+
+
+def write_post_batch(
+    batch: list[PostData], tag_ids: dict[str, int], now: datetime
+) -> dict[str, int]:
+    """Create or update one batch of posts by slug (fields, derived fields, search
+    vectors, tag links) in a fixed number of statements; their ids by slug. The
+    caller renews the content version."""
+    links = Post.tags.through
+    Post.objects.bulk_create(
+        [_as_post(data, now) for data in batch],
+        update_conflicts=True,
+        unique_fields=["slug"],
+        update_fields=_UPSERT_FIELDS,
+    )
+    ids = dict(
+        Post.objects.filter(slug__in=[d.slug for d in batch]).values_list("slug", "id")
+    )
+    refresh_search_vectors(Post.objects.filter(id__in=ids.values()))
+    links.objects.filter(post_id__in=ids.values()).delete()
+    links.objects.bulk_create(
+        [
+            links(post_id=ids[data.slug], tag_id=tag_ids[slug])
+            for data in batch
+            for slug in dict.fromkeys(data.tags)
+        ]
+    )
+    return ids

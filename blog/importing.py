@@ -6,6 +6,8 @@ The format is the one `shared/bench/dataset.py` writes, one JSON object a line:
     {"kind": "tag", "slug", "name", "description"}
     {"kind": "post", "title", "slug", "summary", "body", "published_at", "status",
      "featured", "tags": [slug, ...]}
+
+What a record does to a post that exists already is `blog.import_changes`'s.
 """
 
 from __future__ import annotations
@@ -178,6 +180,8 @@ class ImportFile:
 
     tags: dict[str, TagData] = field(default_factory=dict)
     posts: dict[str, PostData] = field(default_factory=dict)
+    # The fields each post's record carries (the others keep their stored value).
+    post_fields: dict[str, frozenset[str]] = field(default_factory=dict)
     lines: dict[tuple[str, str], int] = field(default_factory=dict)
     problems: list[tuple[int, str]] = field(default_factory=list)
 
@@ -206,7 +210,8 @@ class ImportFile:
         if kind == "tag":
             self.add(number, "tag", *parse_tag(data))
         elif kind == "post":
-            self.add(number, "post", *parse_post(data))
+            if self.add(number, "post", *parse_post(data)):
+                self.post_fields[data["slug"]] = frozenset(data) - {"kind"}
         else:
             self.report(
                 number, f'unknown kind {_shorten(kind)} (expected "tag" or "post")'
@@ -214,7 +219,7 @@ class ImportFile:
 
     def add(
         self, number: int, kind: str, item: TagData | PostData, problems: list[str]
-    ) -> None:
+    ) -> bool:
         first = self.lines.get((kind, item.slug))
         if first is not None:
             problems.append(
@@ -222,12 +227,13 @@ class ImportFile:
             )
         if problems:
             self.report(number, "; ".join(problems))
-            return
+            return False
         self.lines[(kind, item.slug)] = number
         if kind == "tag":
             self.tags[item.slug] = item
         else:
             self.posts[item.slug] = item
+        return True
 
     def check_against_database(self) -> None:
         """Tags named by posts must exist here or in the database; names are unique."""

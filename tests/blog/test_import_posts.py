@@ -212,10 +212,10 @@ def test_a_tag_name_taken_by_another_slug_is_an_error(tmp_path):
 def test_a_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
     from blog.management.commands import import_posts
 
-    def fail(posts):
+    def fail(batch, tag_ids, now):
         raise import_posts.DatabaseError("disk full")
 
-    monkeypatch.setattr(import_posts, "upsert_posts", fail)
+    monkeypatch.setattr(import_posts, "write_post_batch", fail)
     with pytest.raises(CommandError, match="nothing was imported"):
         import_file(jsonl(tmp_path, tag(), post()))
     assert counts() == (0, 0, 0)
@@ -302,8 +302,96 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
 
 def test_a_dry_run_checks_and_writes_nothing(tmp_path):
     out = import_file(jsonl(tmp_path, tag(), post()), "--dry-run")
-    assert "is valid: 1 tags and 1 posts (nothing written)" in out
+    assert "is valid: 1 tags and 1 posts (dry run: nothing written)" in out
+    assert "1 new post(s), 0 changed, 0 unchanged." in out
     assert counts() == (0, 0, 0)
+
+
+# --- What a record does to a stored post ------------------------------------------
+
+
+def _stored_post() -> Post:
+    stored = PostFactory(
+        slug="hello-world", title="Hello", summary="Kept summary.",
+        body="Kept body with words.", tags=[TagFactory(slug="engineering")],
+    )  # fmt: skip
+    return stored
+
+
+def test_a_record_with_only_slug_and_title_keeps_everything_else(tmp_path):
+    stored = _stored_post()
+    record = {"kind": "post", "slug": "hello-world", "title": "Renamed",
+              "status": "published"}  # fmt: skip
+    import_file(jsonl(tmp_path, record))
+    stored.refresh_from_db()
+    assert stored.title == "Renamed"
+    assert (stored.summary, stored.body) == ("Kept summary.", "Kept body with words.")
+    assert list(stored.tags.values_list("slug", flat=True)) == ["engineering"]
+
+
+@pytest.mark.parametrize(
+    ("field", "empty"), [("body", ""), ("summary", ""), ("tags", [])]
+)
+def test_a_record_that_would_empty_stored_writing_is_refused(tmp_path, field, empty):
+    stored = _stored_post()
+    with pytest.raises(CommandError, match=f"would empty its {field}"):
+        import_file(jsonl(tmp_path, post(**{field: empty, "title": "Changed"})))
+    stored.refresh_from_db()
+    assert stored.title == "Hello"  # nothing was imported
+
+
+def test_with_replace_a_record_replaces_the_whole_post(tmp_path):
+    stored = _stored_post()
+    record = {"kind": "post", "slug": "hello-world", "title": "Only a title",
+              "status": "draft"}  # fmt: skip
+    out = import_file(jsonl(tmp_path, record), "--replace")
+    stored.refresh_from_db()
+    assert (stored.title, stored.summary, stored.body) == ("Only a title", "", "")
+    assert stored.tags.count() == 0
+    assert "changed: hello-world (title, summary, body" in out
+
+
+def test_every_imported_change_leaves_a_history_entry_to_revert_to(tmp_path):
+    stored = _stored_post()
+    before = stored.history.count()
+    import_file(jsonl(tmp_path, tag(), post(title="Imported title"), post("fresh")))
+    entries = stored.history.order_by("history_date")
+    assert entries.count() == before + 1
+    assert entries.last().title == "Imported title"
+    assert entries.last().history_change_reason == "import_posts"
+    assert entries.last().history_type == "~"
+    assert Post.objects.get(slug="fresh").history.get().history_type == "+"
+    previous = entries[before - 1].instance  # what the editor would revert to
+    assert previous.title == "Hello"
+
+
+def test_a_record_that_changes_nothing_is_not_written(tmp_path):
+    path = jsonl(tmp_path, tag(), post())
+    import_file(path)
+    stored = Post.objects.get(slug="hello-world")
+    out = import_file(path)
+    assert "0 new post(s), 0 changed, 1 unchanged." in out
+    assert Post.objects.get(slug="hello-world").updated_at == stored.updated_at
+    assert stored.history.count() == 1
+
+
+def test_a_dry_run_reports_what_would_change(tmp_path):
+    _stored_post()
+    out = import_file(
+        jsonl(tmp_path, tag(), post(title="New title"), post("brand-new")),
+        "--dry-run",
+    )
+    assert "1 new post(s), 1 changed, 0 unchanged." in out
+    assert "changed: hello-world (title" in out
+    assert "new: brand-new" in out
+    assert Post.objects.get(slug="hello-world").title == "Hello"
+
+
+def test_progress_is_reported_in_plain_lines_off_a_terminal(tmp_path):
+    err = StringIO()
+    call_command("import_posts", str(generated_file(tmp_path)), stdout=StringIO(),
+                 stderr=err)  # fmt: skip
+    assert "import_posts: 40 of 40" in err.getvalue()
 
 
 def _under_ci() -> bool:

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from blog.markdown import render_markdown
 from blog.models import Post
+from blog.progress import Progress
 from blog.versioning import content_changed
 
 BATCH_SIZE = 500
@@ -16,10 +17,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         changed = 0
+        progress = Progress(Post.objects.count(), "rerender_posts", self.stderr)
         with transaction.atomic():
             posts = Post.objects.only("id", "body", "body_html", "toc", "word_count")
             batch = []
             for post in posts.iterator(chunk_size=BATCH_SIZE):
+                progress.advance(1)
                 rendered = render_markdown(post.body)
                 if (post.body_html, post.toc) == (rendered.html, rendered.toc):
                     continue
@@ -33,6 +36,7 @@ class Command(BaseCommand):
             changed += self._save(batch)
             if changed:
                 content_changed()
+        progress.close()
         self.stdout.write(f"Re-rendered {changed} post(s).")
 
     @staticmethod
