@@ -24,5 +24,6 @@ def test_on_a_terminal_progress_is_a_bar():
     stream = Terminal()
     progress = Progress(100, "rerender_posts", stream)
     progress.advance(50)
+    progress.bar.refresh()  # tqdm redraws at most ten times a second by itself
     assert "rerender_posts:  50%" in stream.getvalue()
     progress.close()
