@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, TypeVar
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import QuerySet
 
 from blog import versioning
@@ -65,7 +66,10 @@ MEMO = PerVersion(max_entries=1024)
 
 def count(queryset: QuerySet) -> int:
     """`queryset.count()`, once per version for each distinct set of filters."""
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # `.none()`: nothing to ask the database
+        return 0
     key = ("count", queryset.db, sql, repr(params))
     return MEMO.get(key, queryset.count)
 

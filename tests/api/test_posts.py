@@ -284,3 +284,35 @@ def test_a_post_without_tags_has_an_empty_list_everywhere(api, db):
     assert api.get(POSTS).json()["results"][0]["tags"] == []
     assert api.get(f"{POSTS}untagged/").json()["tags"] == []
     assert api.get("/api/v1/index/").json()["results"][0]["tags"] == []
+
+
+def _ranks(api, search: str) -> bool:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(POSTS, {"search": search}).status_code == 200
+    return any("ts_rank" in query["sql"] for query in queries)
+
+
+@pytest.mark.postgres
+def test_a_search_that_requires_no_term_is_newest_first_not_ranked(api, db):
+    PostFactory(slug="older", title="Queue theory")
+    PostFactory(slug="newer", title="Something else")
+    assert slugs(api.get(POSTS, {"search": "-zebra"})) == ["newer", "older"]
+    assert slugs(api.get(POSTS, {"search": "-queue"})) == ["newer"]
+    assert not _ranks(api, "-zebra")
+    assert not _ranks(api, "queue or -zebra")
+    assert _ranks(api, "queue -zebra")
+
+
+@pytest.mark.postgres
+def test_a_search_of_stop_words_only_finds_nothing_and_reads_no_post(
+    api, db, content_version, django_assert_num_queries
+):
+    PostFactory(title="The and of")
+    api.get(POSTS)  # the tag directory, once per version
+    with django_assert_num_queries(1) as captured:  # only PostgreSQL's querytree()
+        response = api.get(POSTS, {"search": "the and"})
+    assert response.json()["count"] == 0
+    assert "querytree" in captured.captured_queries[0]["sql"]
