@@ -81,7 +81,8 @@ def prepare(environ: dict) -> HttpCache | None:
     ):
         policy = policy_for(path)
     query = environ.get("QUERY_STRING", "")
-    if policy is not None and query:
+    # Only what may be stored needs one spelling; private views read theirs as sent.
+    if policy is not None and policy.public and query:
         if too_long(query) or malformed_parameter(query):
             policy = None  # Django answers it with a 400
         else:

@@ -206,6 +206,7 @@ class PostFilter(django_filters.FilterSet):
         {
             "type": "array",
             "items": _SLUG_SCHEMA,
+            "maxItems": settings.API_MAX_REPEATED_VALUES,
             "description": "Tag slug; repeat for several (`?tag=a&tag=b`). "
             "An unknown slug is a 400.",
             "example": ["engineering"],
@@ -220,6 +221,7 @@ class PostFilter(django_filters.FilterSet):
         {
             "type": "array",
             "items": _SLUG_SCHEMA,
+            "maxItems": settings.API_MAX_REPEATED_VALUES,
             "description": "Leave out posts with this tag; repeatable. "
             "An unknown slug is a 400.",
             "example": ["career"],
@@ -234,7 +236,9 @@ class PostFilter(django_filters.FilterSet):
             "maxLength": settings.API_SEARCH_MAX_LENGTH,
             "description": "Full-text search over title, summary and body, ranked "
             "by relevance unless `ordering` is given. On PostgreSQL, web-search "
-            'syntax: `"exact phrase"`, `or`, `-word`, with English stemming.',
+            'syntax: `"exact phrase"`, `or`, `-word`, with English stemming; a '
+            "search that requires no word (`-word` alone) is newest first, and one "
+            "of stop words only finds nothing.",
             "example": "failure isolation",
         }
     )

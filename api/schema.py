@@ -32,13 +32,18 @@ PARAMETER_ERROR_COMPONENT = {
 }
 
 ERROR_RESPONSES = {
-    "400": "A query parameter is invalid (or not UTF-8, or holds a NUL byte); "
-    "`errors` names it.",
+    "400": "A query parameter is invalid (or not UTF-8, or holds a NUL byte, or "
+    "names a date outside the years 1 to 9999 once in UTC, or a repeated one has more "
+    "than 20 values), or the query string is longer than 4,096 characters; "
+    "`errors` names the parameter. Errors carry `Cache-Control: public, "
+    "max-age=10` (cut short before the next scheduled publish).",
     "404": "No such resource, or a page past the last.",
     "405": "Only GET, HEAD and OPTIONS are allowed.",
     "406": "The `Accept` header or `format` asks for something other than JSON.",
-    "429": "Too many requests (only when rate limiting is configured).",
-    "503": "The database is unreachable; retry after the `Retry-After` seconds.",
+    "429": "Too many requests (only when rate limiting is configured); retry after "
+    "the `Retry-After` seconds. Never cached (`Cache-Control: no-store`).",
+    "503": "The database is unreachable; retry after the `Retry-After` seconds. "
+    "Never cached (`Cache-Control: no-store`).",
 }
 # Operations without a path variable or pages cannot answer 404.
 _NO_404 = {"getIndex", "getApiRoot"}

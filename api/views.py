@@ -200,7 +200,7 @@ class SchemaView(SpectacularAPIView):
     of the question (its bytes depend on `Accept`, which the response cache does not
     key on, so that cache never stores it)."""
 
-    http_cache = PRIVATE
+    http_cache = PRIVATE  # and its query string is read as sent (`format`, `lang`)
     _documents: OrderedDict = OrderedDict()
 
     def _get_schema_response(self, request):

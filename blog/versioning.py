@@ -39,7 +39,13 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connections,
+    transaction,
+)
 from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Greatest
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -304,5 +310,5 @@ def renew_after_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None
         return
     try:
         renew()
-    except Exception:
-        logger.exception("Could not renew the content version after migrate.")
+    except DatabaseError as error:  # e.g. migrated back to before its table
+        logger.warning("Content version not renewed after migrate: %s", error)

@@ -99,3 +99,25 @@ def test_the_schema_and_docs_are_served(client):
         html = client.get(page).content.decode()
         assert "cdn" not in html.lower()
         assert "/static/drf_spectacular_sidecar/" in html
+
+
+@pytest.mark.django_db
+def test_the_schema_is_generated_once_per_process(client, monkeypatch):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from api.views import SchemaView
+
+    SchemaView._documents.clear()
+    calls = []
+    original = SchemaGenerator.get_schema
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    yaml_body = client.get("/api/v1/schema/").content
+    as_json = client.get("/api/v1/schema/", {"format": "json"})
+    assert client.get("/api/v1/schema/").content == yaml_body
+    assert as_json["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    assert len(calls) == 1
