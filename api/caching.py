@@ -129,10 +129,6 @@ def answers_json(environ: dict) -> bool:
     return _accepts_json(environ.get("HTTP_ACCEPT", "")[:1000])
 
 
-def _forwarded_host() -> bool:
-    return settings.USE_X_FORWARDED_HOST
-
-
 def request_key(environ: dict) -> str:
     """Everything about a (prepared) request that can change the bytes of its
     answer, and nothing else."""

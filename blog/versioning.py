@@ -214,7 +214,7 @@ class VersionKeeper:
             now - self.checked_at >= recheck
             or self.generation != _connection_generation()
         ):
-            return self.refresh(now)
+            return self._refresh_or_copy(now)
         version = parse(cache.get(VERSION_KEY))
         if (
             version is None
@@ -228,6 +228,25 @@ class VersionKeeper:
             with self.lock:
                 self.known_number = max(self.known_number, version.number)
         return version
+
+    def _refresh_or_copy(self, now: float) -> ContentVersion:
+        """A due check; while the database is unreachable, the cache's copy (nothing
+        can change meanwhile), checked again after the interval, not per request."""
+        try:
+            return self.refresh(now)
+        except DatabaseError:
+            connections[DEFAULT_DB_ALIAS].close_if_unusable_or_obsolete()
+            version = parse(cache.get(VERSION_KEY))
+            if (
+                version is None
+                or version.is_due(now)
+                or version.number < self.known_number
+            ):
+                raise
+            logger.warning("Database unreachable; trusting the cached content version.")
+            with self.lock:
+                self.checked_at = now
+            return version
 
     def refresh(self, now: float) -> ContentVersion:
         """Read the version from the database and make the cache's copy match."""

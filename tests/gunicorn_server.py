@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,14 +16,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.ports import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _database_url() -> str:
@@ -37,7 +32,7 @@ def _database_url() -> str:
 
 @pytest.fixture
 def gunicorn_url(transactional_db, tmp_path):
-    port = _free_port()
+    port = free_port()
     environment = {
         **{
             k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "API_"))

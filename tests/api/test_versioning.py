@@ -145,3 +145,26 @@ def test_last_modified_is_never_later_than_the_answer(
             PostFactory()
     response = api.get("/api/v1/posts/")
     assert parse_http_date(response["Last-Modified"]) <= time.time()
+
+
+def test_while_the_database_is_away_the_copy_serves_and_is_rechecked_later(
+    db, settings, monkeypatch
+):
+    from django.db import OperationalError
+
+    settings.API_VERSION_RECHECK_SECONDS = 1
+    version = versioning.current()
+    attempts = []
+
+    def unreachable():
+        attempts.append(1)
+        raise OperationalError("the database is away")
+
+    monkeypatch.setattr(versioning, "_read_database", unreachable)
+    versioning.KEEPER.checked_at -= 5  # the check is due
+    assert versioning.current() == version
+    assert versioning.current() == version
+    assert len(attempts) == 1  # once per interval, not once per request
+    cache.clear()
+    with pytest.raises(OperationalError):  # no copy: nothing to answer with
+        versioning.current()
