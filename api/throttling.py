@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 
 from api.errors import error_body, json_error
+from api.middleware import JSON_POLICY
 from api.renderers import render_json
 from config.proxies import client_address
 
@@ -25,7 +26,7 @@ CHECKED_ENVIRON = "writing_api.throttle_checked"
 _HEADERS = (
     ("Cache-Control", "no-store"),
     ("X-Content-Type-Options", "nosniff"),
-    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("Content-Security-Policy", JSON_POLICY),
 )
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

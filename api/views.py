@@ -1,5 +1,6 @@
 """HTTP only: each endpoint is a queryset, a serializer and its schema description."""
 
+import threading
 from collections import OrderedDict
 
 from django.core.cache import cache
@@ -195,13 +196,14 @@ class PreviewView(generics.RetrieveAPIView):
 
 
 class SchemaView(SpectacularAPIView):
-    """The OpenAPI document. Generating it takes the better part of a second and its
+    """The OpenAPI document. Generating it walks every view and serializer, and its
     content only changes with the code, so each process makes it once per version
     of the question (its bytes depend on `Accept`, which the response cache does not
     key on, so that cache never stores it)."""
 
     http_cache = PRIVATE  # and its query string is read as sent (`format`, `lang`)
     _documents: OrderedDict = OrderedDict()
+    _documents_lock = threading.Lock()
 
     def _get_schema_response(self, request):
         version = (
@@ -214,9 +216,10 @@ class SchemaView(SpectacularAPIView):
                 urlconf=self.urlconf, api_version=version, patterns=self.patterns
             )
             document = generator.get_schema(request=request, public=self.serve_public)
-            self._documents[key] = document
-            while len(self._documents) > 16:
-                self._documents.popitem(last=False)
+            with self._documents_lock:
+                self._documents[key] = document
+                while len(self._documents) > 16:
+                    self._documents.popitem(last=False)
         filename = self._get_filename(request, version)
         return Response(
             data=document,

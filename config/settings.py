@@ -4,10 +4,12 @@ Defaults are safe for production; `make run` switches on debug for local work.
 Every variable read here is listed, with its default, in the README.
 """
 
+import re
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -239,6 +241,11 @@ API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", default=60)
 API_STALE_WHILE_REVALIDATE = env_int("API_STALE_WHILE_REVALIDATE", default=30)
 API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", default=True)
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", default="")
+if API_THROTTLE_RATE and not re.fullmatch(r"\d+/[smhd][a-z]*", API_THROTTLE_RATE):
+    raise ImproperlyConfigured(
+        f"API_THROTTLE_RATE={API_THROTTLE_RATE!r}: expected requests/period, "
+        "e.g. 600/minute (period: second, minute, hour or day)"
+    )
 # Error answers (4xx) may be kept this long by shared caches (cut short before the
 # next scheduled publish, like successful ones).
 API_ERROR_MAX_AGE = env_int("API_ERROR_MAX_AGE", default=10)

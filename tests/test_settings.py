@@ -53,3 +53,9 @@ def test_a_malformed_boolean_setting_is_an_error_not_a_guess():
     result = _manage("check", DJANGO_DEBUG="maybe")
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be true or false" in result.stderr
+
+
+def test_a_malformed_rate_limit_stops_the_app_from_starting():
+    result = _manage("check", DJANGO_DEBUG="true", API_THROTTLE_RATE="lots")
+    assert result.returncode != 0
+    assert "API_THROTTLE_RATE='lots'" in result.stderr
