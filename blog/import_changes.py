@@ -49,7 +49,7 @@ class ImportPlan:
             f"  changed: {slug} ({', '.join(names)})"
             for slug, names in self.changed[:limit]
         ]
-        if len(self.created) > limit or len(self.changed) > limit:
+        if limit and (len(self.created) > limit or len(self.changed) > limit):
             lines.append("  ...")
         return lines
 

@@ -344,11 +344,16 @@ def test_with_replace_a_record_replaces_the_whole_post(tmp_path):
     stored = _stored_post()
     record = {"kind": "post", "slug": "hello-world", "title": "Only a title",
               "status": "draft"}  # fmt: skip
+    planned = import_file(jsonl(tmp_path, record), "--replace", "--dry-run")
+    assert (
+        "changed: hello-world (title, summary, body, status, published_at, tags)"
+        in planned
+    )
     out = import_file(jsonl(tmp_path, record), "--replace")
     stored.refresh_from_db()
     assert (stored.title, stored.summary, stored.body) == ("Only a title", "", "")
     assert stored.tags.count() == 0
-    assert "changed: hello-world (title, summary, body" in out
+    assert "0 new post(s), 1 changed, 0 unchanged." in out
 
 
 def test_every_imported_change_leaves_a_history_entry_to_revert_to(tmp_path):

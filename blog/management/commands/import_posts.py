@@ -66,7 +66,8 @@ class Command(BaseCommand):
             plan = self.write(content, path, dry_run=dry_run, replace=replace)
             if not dry_run:
                 refresh_planner_statistics()
-        for line in plan.describe():
+        # The slugs are worth reading before writing; after, the counts are enough.
+        for line in plan.describe(limit=20 if dry_run else 0):
             self.stdout.write(line)
         if dry_run:
             self.stdout.write(
