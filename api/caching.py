@@ -20,7 +20,7 @@ from rest_framework.utils.mediatypes import media_type_matches
 
 from api import throttling
 from api.middleware import malformed_parameter
-from api.parameters import NONE, QueryParameters, too_long
+from api.parameters import NONE, QueryParameters
 from blog import versioning
 
 logger = logging.getLogger(__name__)
@@ -58,8 +58,14 @@ def declared_policy(view) -> HttpCache | None:
     return getattr(view_class or view, "http_cache", None)
 
 
-@functools.lru_cache(maxsize=4096)
 def policy_for(path: str) -> HttpCache | None:
+    if len(path) > 300:  # longer than any slug allows: never a stored answer
+        return _resolved_policy.__wrapped__(path)
+    return _resolved_policy(path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolved_policy(path: str) -> HttpCache | None:
     try:
         match = resolve(path)
     except Resolver404:
@@ -83,7 +89,7 @@ def prepare(environ: dict) -> HttpCache | None:
     query = environ.get("QUERY_STRING", "")
     # Only what may be stored needs one spelling; private views read theirs as sent.
     if policy is not None and policy.public and query:
-        if too_long(query) or malformed_parameter(query):
+        if malformed_parameter(query):  # not UTF-8, a NUL, too long
             policy = None  # Django answers it with a 400
         else:
             text = query.encode("latin-1").decode()  # WSGI's bytes-as-latin-1
@@ -163,12 +169,21 @@ def make_etag(token: str, key: str) -> str:
     return f'W/"{blake2b((token + key).encode(), digest_size=12).hexdigest()}"'
 
 
+def _until_rollover(
+    seconds: int, version: versioning.ContentVersion, now: float
+) -> tuple[int, bool]:
+    """`seconds`, cut short so no cache keeps an answer past the next scheduled
+    publish; and whether it was cut."""
+    if version.rollover_at is None or now + seconds < version.rollover_at:
+        return seconds, False
+    return max(0, int(version.rollover_at - now)), True
+
+
 def cache_control(version: versioning.ContentVersion, now: float) -> str:
-    """`public, max-age=...`, cut short so no cache outlives the next scheduled post."""
-    max_age = settings.API_CACHE_MAX_AGE
-    if version.rollover_at is not None:
-        max_age = max(0, min(max_age, int(version.rollover_at - now)))
-    swr = settings.API_STALE_WHILE_REVALIDATE if max_age else 0
+    """`public, max-age=...`, cut short so no cache outlives the next scheduled post
+    (nor serves it stale while revalidating past that time)."""
+    max_age, cut = _until_rollover(settings.API_CACHE_MAX_AGE, version, now)
+    swr = 0 if cut or not max_age else settings.API_STALE_WHILE_REVALIDATE
     return f"public, max-age={max_age}, stale-while-revalidate={swr}"
 
 
@@ -269,18 +284,20 @@ def error_cache_control(
         return "no-store"
     if policy is not None and not policy.public:
         return "private, no-store"
-    max_age = settings.API_ERROR_MAX_AGE
-    if version.rollover_at is not None:
-        max_age = max(0, min(max_age, int(version.rollover_at - time.time())))
+    max_age, _ = _until_rollover(settings.API_ERROR_MAX_AGE, version, time.time())
     return f"public, max-age={max_age}"
 
 
 def _version_or_none(environ: dict) -> versioning.ContentVersion | None:
-    try:
-        return environ.get(VERSION_ENVIRON) or versioning.current()
-    except Exception:
-        logger.warning("Content version unavailable; answering uncached.")
-        return None
+    """The version, read once a request; None when it cannot be read (the database
+    is away and no copy is cached), without asking again in a later layer."""
+    if VERSION_ENVIRON not in environ:
+        try:
+            environ[VERSION_ENVIRON] = versioning.current()
+        except Exception:
+            logger.warning("Content version unavailable; answering uncached.")
+            environ[VERSION_ENVIRON] = None
+    return environ[VERSION_ENVIRON]
 
 
 def _keeps_private(response: HttpResponse) -> bool:
@@ -321,6 +338,9 @@ class ResponseCacheMiddleware:
                     declared,
                     version or _version_or_none(request.environ),
                 )
+            # A shared cache may keep a 406 or a 400 for a while: never for a
+            # request that differs in what changes the answer.
+            patch_vary_headers(response, VARY)
             return response
         if (
             version is None
@@ -379,14 +399,11 @@ class CachedResponseApp:
         policy = prepare(environ)
         if policy is None or not policy.public or not answers_json(environ):
             return self.application(environ, start_response)
-        try:
-            version = versioning.current()
-            key = request_key(environ)
-            entry = find_entry(key, version.token)
-        except Exception:
-            # The database is down: let Django answer (a 503).
+        version = _version_or_none(environ)
+        if version is None:  # the database is away: Django answers (a 503)
             return self.application(environ, start_response)
-        environ[VERSION_ENVIRON] = version
+        key = request_key(environ)
+        entry = find_entry(key, version.token)
         if entry is None:
             return self.application(environ, start_response)
 

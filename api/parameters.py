@@ -17,8 +17,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
-from django.conf import settings
-
 # A value normaliser answers the canonical spelling of a value, or None for one that
 # means the default (dropped). It leaves values it does not understand unchanged.
 Normaliser = Callable[[str], str | None]
@@ -65,15 +63,16 @@ class QueryParameters:
         """The canonical form of a (valid UTF-8, percent-encoded) query string."""
         repeated: dict[str, set[str]] = {}
         single: dict[str, str] = {}
-        for name, value in parse_qsl(query, keep_blank_values=False):
+        for name, value in parse_qsl(query, keep_blank_values=True):
             if name in self.repeated:
-                repeated.setdefault(name, set()).add(value)
+                if value:
+                    repeated.setdefault(name, set()).add(value)
             elif name in self.single:
-                single[name] = value
+                single[name] = value  # the last one, blank or not, as Django reads
         for name, value in list(single.items()):
             normalise = self.normalisers.get(name)
-            canonical = normalise(value) if normalise else value
-            if canonical is None:
+            canonical = normalise(value) if normalise and value else value
+            if not canonical:  # blank, or the default
                 del single[name]
             else:
                 single[name] = canonical
@@ -107,7 +106,3 @@ def for_filterset(filterset_class, *, repeated: set[str], **defaults: str):
             **{name: default_value(value) for name, value in defaults.items()},
         },
     )
-
-
-def too_long(query: str) -> bool:
-    return len(query) > settings.API_MAX_QUERY_STRING

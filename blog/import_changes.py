@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from itertools import islice
 
-from blog.bulk import PostData
-from blog.models import Post
+from blog.bulk import PostData, TagData
+from blog.models import Post, Tag
 
 BATCH_SIZE = 500
 # What a record may carry besides its slug, as PostData names it.
@@ -32,17 +32,33 @@ class PostChange:
     existing: bool
 
 
+def changed_tags(tags: list[TagData]) -> list[TagData]:
+    """The tags that are new or differ from the stored ones."""
+    stored = {
+        slug: (name, description)
+        for slug, name, description in Tag.objects.filter(
+            slug__in=[tag.slug for tag in tags]
+        ).values_list("slug", "name", "description")
+    }
+    return [tag for tag in tags if stored.get(tag.slug) != (tag.name, tag.description)]
+
+
 @dataclass
 class ImportPlan:
     created: list[str] = field(default_factory=list)
+    tags_changed: int = 0
     changed: list[tuple[str, list[str]]] = field(default_factory=list)
     unchanged: int = 0
     refused: list[tuple[str, str]] = field(default_factory=list)
 
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.created or self.changed or self.tags_changed)
+
     def describe(self, limit: int = 20) -> list[str]:
         lines = [
             f"{len(self.created)} new post(s), {len(self.changed)} changed, "
-            f"{self.unchanged} unchanged."
+            f"{self.unchanged} unchanged; {self.tags_changed} tag(s) new or changed."
         ]
         lines += [f"  new: {slug}" for slug in self.created[:limit]]
         lines += [
@@ -55,8 +71,14 @@ class ImportPlan:
 
 
 def _stored(slugs: list[str]) -> dict[str, PostData]:
-    rows = Post.objects.filter(slug__in=slugs).values_list(
-        "slug", "title", "summary", "body", "status", "published_at", "featured"
+    # Locked until the import commits: an editor's save meanwhile waits, rather
+    # than being overwritten by a merge made from what it replaced.
+    rows = (
+        Post.objects.select_for_update()
+        .filter(slug__in=slugs)
+        .values_list(
+            "slug", "title", "summary", "body", "status", "published_at", "featured"
+        )
     )
     stored = {
         slug: PostData(slug, title, summary, body, status, published_at, featured, [])
@@ -79,8 +101,9 @@ def plan_batches(
     *,
     replace_posts: bool,
     plan: ImportPlan,
-) -> Iterator[list[PostChange]]:
-    """The posts to write, a batch at a time; `plan` collects what happens."""
+) -> Iterator[tuple[int, list[PostChange]]]:
+    """(records read, posts to write), a batch at a time; `plan` collects what
+    happens."""
     slugs = iter(records)
     while batch := list(islice(slugs, BATCH_SIZE)):
         stored = _stored(batch)
@@ -116,7 +139,7 @@ def plan_batches(
                 changes.append(PostChange(new, changed, True))
             else:
                 plan.unchanged += 1
-        yield changes
+        yield len(batch), changes
 
 
 def record_history(changes: list[PostChange]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -218,6 +220,11 @@ class Post(models.Model):
         self.reading_time_minutes = rendered.reading_time_minutes
 
 
+def new_token() -> str:
+    """Never reused: a row made again (after a flush) cannot meet old entries."""
+    return secrets.token_hex(8)
+
+
 class ContentRevision(models.Model):
     """The content version as the database knows it: one row, bumped in the same
     transaction as every change a reader could see (`blog.versioning`).
@@ -228,7 +235,7 @@ class ContentRevision(models.Model):
     """
 
     number = models.BigIntegerField(default=0)
-    token = models.CharField(max_length=32, default="initial")
+    token = models.CharField(max_length=32, default=new_token)
     changed_at = models.DateTimeField(default=timezone.now)
     # Unix seconds, strictly increasing from one committed change to the next.
     last_modified = models.BigIntegerField(default=0)

@@ -46,10 +46,9 @@ from django.db import (
     connections,
     transaction,
 )
-from django.db.models import F, OuterRef, Subquery, Value
-from django.db.models.functions import Greatest
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Now
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -102,31 +101,47 @@ def content_changed(using: str = DEFAULT_DB_ALIAS) -> None:
     transaction.on_commit(_Publish(), using=using)
 
 
-def _bump(using: str, *, advance_last_modified: bool) -> None:
+def _bump(using: str, *, advance_last_modified: bool, at_least: int = 0) -> None:
+    """A new number and token; `changed_at` on the database's clock, the one
+    `published()` compares publish times with."""
+    with transaction.atomic(using=using, savepoint=False):  # the row stays locked
+        _bump_locked(using, advance_last_modified, at_least)
+
+
+def _bump_locked(using: str, advance_last_modified: bool, at_least: int) -> None:
     from blog.models import ContentRevision
 
-    now = timezone.now()
+    rows = ContentRevision.objects.using(using).select_for_update().filter(pk=1)
+    row = rows.values_list("number", "changed_at", "last_modified").first()
+    if row is None:
+        try:
+            with transaction.atomic(using=using):
+                ContentRevision.objects.using(using).create(pk=1)
+        except IntegrityError:
+            pass  # another transaction created it first
+        row = rows.values_list("number", "changed_at", "last_modified").first()
+    number, changed_at, last_modified = row
     changes = {
-        "number": F("number") + 1,
+        "number": max(number, at_least) + 1,
         "token": secrets.token_hex(8),
-        "changed_at": now,
+        "changed_at": Now(),
     }
     if advance_last_modified:
         # Strictly increasing, so an If-Modified-Since from the same second as an
-        # earlier change can never hide a later one. Changes committed within one
-        # second run it ahead of the clock; `Last-Modified` shows at most now.
-        changes["last_modified"] = Greatest(
-            F("last_modified") + 1, Value(math.floor(now.timestamp()))
-        )
-    rows = ContentRevision.objects.using(using).filter(pk=1)
-    if rows.update(**changes):
-        return
-    try:
-        with transaction.atomic(using=using):
-            ContentRevision.objects.using(using).create(pk=1)
-    except IntegrityError:
-        pass  # another transaction created it first
+        # earlier change can never hide a later one: past every value served since
+        # the last change, posts that went live meanwhile included (`_read_database`).
+        # Changes within one second run it ahead of the clock; `Last-Modified`
+        # shows at most now.
+        went_live = _went_live_since(changed_at).count()
+        now = math.floor(time.time())
+        changes["last_modified"] = max(last_modified, now) + 1 + went_live
     rows.update(**changes)
+
+
+def _went_live_since(moment):
+    from blog.models import Post
+
+    return Post.objects.published().filter(published_at__gt=moment)
 
 
 class _Publish:
@@ -151,9 +166,15 @@ def _publish_committed() -> None:
 
 def renew() -> ContentVersion:
     """Bump the version now and publish it (`manage.py renew_content_version`,
-    after `migrate`, a restore, a failover, raw SQL or `loaddata`)."""
+    after `migrate`, a restore, a failover, raw SQL or `loaddata`). The new number
+    is past the cache's copy too: after a restore the database may be behind it."""
+    copy = parse(cache.get(VERSION_KEY))
     with transaction.atomic():
-        _bump(DEFAULT_DB_ALIAS, advance_last_modified=True)
+        _bump(
+            DEFAULT_DB_ALIAS,
+            advance_last_modified=True,
+            at_least=copy.number if copy else 0,
+        )
     return KEEPER.refresh(time.time())
 
 
@@ -163,27 +184,30 @@ def renew() -> ContentVersion:
 def _read_database() -> ContentVersion:
     from blog.models import ContentRevision, Post
 
-    went_live = (
-        Post.objects.published()
-        .filter(published_at__gt=OuterRef("changed_at"))
-        .order_by("-published_at")
-        .values("published_at")[:1]
-    )
+    went_live = _went_live_since(OuterRef("changed_at")).order_by()
+    newest_live = went_live.order_by("-published_at").values("published_at")[:1]
+    live_count = went_live.values("status").annotate(n=Count("*")).values("n")
     upcoming = Post.objects.scheduled().order_by("published_at").values("published_at")
-    columns = ("number", "token", "last_modified", "live_since", "rollover")
+    columns = ("number", "token", "last_modified", "live_since", "live", "rollover")
     row = (
         ContentRevision.objects.filter(pk=1)
-        .annotate(live_since=Subquery(went_live), rollover=Subquery(upcoming[:1]))
+        .annotate(
+            live_since=Subquery(newest_live),
+            live=Subquery(live_count),
+            rollover=Subquery(upcoming[:1]),
+        )
         .values_list(*columns)
         .first()
     )
     if row is None:  # a database that was never migrated here, or was flushed
         ContentRevision.objects.get_or_create(pk=1)
         return _read_database()
-    number, token, last_modified, live_since, rollover = row
+    number, token, last_modified, live_since, live, rollover = row
     if live_since is not None:
+        # Every process derives the same token and date from the same rows: no
+        # write on a read. `k` posts gone live move the date on by `k` at least.
         token = f"{token}.{live_since.timestamp():.6f}"
-        last_modified = max(last_modified + 1, math.floor(live_since.timestamp()))
+        last_modified = max(last_modified, math.floor(live_since.timestamp())) + live
     return ContentVersion(
         token=token,
         last_modified=last_modified,
@@ -196,6 +220,13 @@ def _connection_generation() -> int:
     """Changes whenever the cache client opened a new connection (config.cache)."""
     generation = getattr(cache, "connection_generation", None)
     return generation() if generation else 0
+
+
+def _replaces(version: ContentVersion, copy: ContentVersion | None) -> bool:
+    """Whether `version` read from the database should overwrite the copy."""
+    if copy is None or copy.number < version.number:
+        return True
+    return copy.number == version.number and copy != version  # a rollover
 
 
 class VersionKeeper:
@@ -246,14 +277,25 @@ class VersionKeeper:
             logger.warning("Database unreachable; trusting the cached content version.")
             with self.lock:
                 self.checked_at = now
+                self.generation = _connection_generation()
             return version
 
     def refresh(self, now: float) -> ContentVersion:
         """Read the version from the database and make the cache's copy match."""
         generation = _connection_generation()
         version = _read_database()
-        if parse(cache.get(VERSION_KEY)) != version:
-            cache.set(VERSION_KEY, version.as_tuple(), VERSION_TIMEOUT)
+        stored = parse(
+            cache.replace_if(
+                VERSION_KEY,
+                version.as_tuple(),
+                lambda old: _replaces(version, parse(old)),
+                VERSION_TIMEOUT,
+            )
+        )
+        if stored is not None and stored.number > version.number:
+            # Another process published a commit made after this read: never put
+            # the copy back behind it.
+            version = stored
         with self.lock:
             self.known_number = version.number
             self.checked_at = now

@@ -120,6 +120,27 @@ class ResilientCache:
     def incr(self, key, delta=1, version=None):
         return self._guarded("incr", None, key, delta, version)
 
+    def replace_if(self, key, value, accept, timeout=...):
+        """Store `value` unless `accept(the stored value)` is false, atomically
+        where the backend can; the value stored afterwards (None when the cache
+        cannot answer)."""
+        timeout = self.default_timeout if timeout is ... else timeout
+        if not self.is_available():
+            return None
+        try:
+            return self._replace_if(key, value, accept, timeout)
+        except self.errors as error:
+            self._failed("replace_if", error)
+            return None
+
+    def _replace_if(self, key, value, accept, timeout):
+        # One host's file cache: a read and a write, not atomic across processes.
+        current = super().get(key)
+        if not accept(current):
+            return current
+        super().set(key, value, timeout)
+        return value
+
     def count_in_window(self, key: str, window_seconds: int) -> int | None:
         """Add one to a counter that lives `window_seconds` from its first count;
         None when the cache cannot count."""
@@ -168,13 +189,32 @@ class PooledClientRedisCache(ResilientCache, RedisCache):
         return _generation
 
     def _count_in_window(self, key: str, window_seconds: int) -> int:
-        """One round trip: INCR, and start the key's lifetime on its first count."""
+        """One round trip: create the counter with its lifetime if it is new, then
+        INCR (Redis 2.6.12 and later)."""
         key = self.make_and_validate_key(key)
         pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipeline.set(key, 0, ex=window_seconds, nx=True)
         pipeline.incr(key)
-        pipeline.expire(key, window_seconds, nx=True)
-        count, _ = pipeline.execute()
+        _, count = pipeline.execute()
         return count
+
+    def _replace_if(self, key, value, accept, timeout):
+        """WATCH, read, decide, write in MULTI: a concurrent write makes it retry."""
+        key = self.make_and_validate_key(key)
+        client = self._cache.get_client(key, write=True)
+        serializer = self._cache._serializer
+
+        def attempt(pipeline):
+            raw = pipeline.get(key)
+            current = None if raw is None else serializer.loads(raw)
+            if not accept(current):
+                return current
+            pipeline.multi()
+            expiry = self.get_backend_timeout(timeout)
+            pipeline.set(key, serializer.dumps(value), ex=expiry)
+            return value
+
+        return client.transaction(attempt, key, value_from_callable=True)
 
 
 class ResilientFileBasedCache(ResilientCache, FileBasedCache):

@@ -215,3 +215,9 @@ def test_a_private_endpoints_errors_stay_private(api, blog):
     response = api.get("/api/v1/preview/not-a-token/")
     assert response.status_code == 404
     assert response["Cache-Control"] == "private, no-store"
+
+
+def test_a_blank_last_value_wins_as_django_reads_it():
+    parameters = QueryParameters(single=frozenset({"search"}))
+    assert parameters.canonical_query("search=foo&search=") == ""
+    assert parameters.canonical_query("search=&search=foo") == "search=foo"

@@ -303,7 +303,7 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
 def test_a_dry_run_checks_and_writes_nothing(tmp_path):
     out = import_file(jsonl(tmp_path, tag(), post()), "--dry-run")
     assert "is valid: 1 tags and 1 posts (dry run: nothing written)" in out
-    assert "1 new post(s), 0 changed, 0 unchanged." in out
+    assert "1 new post(s), 0 changed, 0 unchanged;" in out
     assert counts() == (0, 0, 0)
 
 
@@ -353,7 +353,7 @@ def test_with_replace_a_record_replaces_the_whole_post(tmp_path):
     stored.refresh_from_db()
     assert (stored.title, stored.summary, stored.body) == ("Only a title", "", "")
     assert stored.tags.count() == 0
-    assert "0 new post(s), 1 changed, 0 unchanged." in out
+    assert "0 new post(s), 1 changed, 0 unchanged;" in out
 
 
 def test_every_imported_change_leaves_a_history_entry_to_revert_to(tmp_path):
@@ -375,7 +375,7 @@ def test_a_record_that_changes_nothing_is_not_written(tmp_path):
     import_file(path)
     stored = Post.objects.get(slug="hello-world")
     out = import_file(path)
-    assert "0 new post(s), 0 changed, 1 unchanged." in out
+    assert "0 new post(s), 0 changed, 1 unchanged;" in out
     assert Post.objects.get(slug="hello-world").updated_at == stored.updated_at
     assert stored.history.count() == 1
 
@@ -386,7 +386,7 @@ def test_a_dry_run_reports_what_would_change(tmp_path):
         jsonl(tmp_path, tag(), post(title="New title"), post("brand-new")),
         "--dry-run",
     )
-    assert "1 new post(s), 1 changed, 0 unchanged." in out
+    assert "1 new post(s), 1 changed, 0 unchanged;" in out
     assert "changed: hello-world (title" in out
     assert "new: brand-new" in out
     assert Post.objects.get(slug="hello-world").title == "Hello"
@@ -412,3 +412,13 @@ def test_the_committed_sample_is_what_the_shared_generator_makes(tmp_path):
     arguments = ["--posts", "40", "--tags", "6", "--out", str(fresh)]
     subprocess.run([sys.executable, str(DATASET), *arguments], check=True)
     assert fresh.read_bytes() == SAMPLE.read_bytes()
+
+
+def test_an_import_that_changes_nothing_keeps_every_cached_answer(tmp_path):
+    from blog import versioning
+
+    path = jsonl(tmp_path, tag(), post())
+    import_file(path)
+    before = versioning.current()
+    assert "0 tag(s) new or changed" in import_file(path)
+    assert versioning.KEEPER.refresh(0).token == before.token

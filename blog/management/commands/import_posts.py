@@ -16,7 +16,12 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from blog.bulk import upsert_tags, write_post_batch
-from blog.import_changes import ImportPlan, plan_batches, record_history
+from blog.import_changes import (
+    ImportPlan,
+    changed_tags,
+    plan_batches,
+    record_history,
+)
 from blog.importing import (
     ImportFile,
     refresh_planner_statistics,
@@ -92,7 +97,8 @@ class Command(BaseCommand):
                 content.check_against_database()
                 if content.problems:
                     raise CommandError(content.problem_summary(path))
-                upsert_tags(content.tags.values())
+                tags = changed_tags(list(content.tags.values()))
+                plan.tags_changed = upsert_tags(tags)
                 tag_ids = dict(Tag.objects.values_list("slug", "id"))
                 now = timezone.now()
                 progress = Progress(len(content.posts), "import_posts", self.stderr)
@@ -100,17 +106,18 @@ class Command(BaseCommand):
                     content.posts, content.post_fields,
                     replace_posts=replace, plan=plan,
                 )  # fmt: skip
-                for changes in batches:
+                for records, changes in batches:
                     if changes and not dry_run and not plan.refused:
                         write_post_batch([c.data for c in changes], tag_ids, now)
                         record_history(changes)
-                    progress.advance(len(changes) or 1)
+                    progress.advance(records)
                 progress.close()
                 if plan.refused:
                     raise CommandError(self.refusal(path, plan))
                 if dry_run:
                     raise _DryRun
-                content_changed()
+                if plan.changes_anything:  # else every cached answer still holds
+                    content_changed()
         except _DryRun:
             pass
         except DatabaseError as error:
