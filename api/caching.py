@@ -112,12 +112,14 @@ def _cors_origin(environ: dict) -> str:
     if not origin:
         return ""
     try:
-        urlsplit(origin)
+        url = urlsplit(origin)
     except ValueError:
         return ""
     if settings.CORS_ALLOW_ALL_ORIGINS:
         return "*"
-    return origin if origin in settings.CORS_ALLOWED_ORIGINS else ""
+    # corsheaders echoes the origin when its scheme and host are listed.
+    listed = f"{url.scheme}://{url.netloc}" in settings.CORS_ALLOWED_ORIGINS
+    return origin if listed else ""
 
 
 @functools.lru_cache(maxsize=256)

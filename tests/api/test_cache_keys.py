@@ -94,6 +94,11 @@ def test_an_unlisted_origin_shares_the_entry_of_no_origin(blog, app, settings):
     assert lowered(friend[1])["access-control-allow-origin"] == (
         "https://www.example.com"
     )
+    # corsheaders matches the scheme and host: so does the key.
+    with_path = wsgi_get(app, POSTS, origin="https://www.example.com/x")
+    assert lowered(with_path[1])["access-control-allow-origin"] == (
+        "https://www.example.com/x"
+    )
 
 
 def lowered(headers: dict) -> dict:
