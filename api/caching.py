@@ -89,13 +89,39 @@ def prepare(environ: dict) -> HttpCache | None:
     query = environ.get("QUERY_STRING", "")
     # Only what may be stored needs one spelling; private views read theirs as sent.
     if policy is not None and policy.public and query:
-        if malformed_parameter(query):  # not UTF-8, a NUL, too long
-            policy = None  # Django answers it with a 400
+        canonical = _canonical(policy.parameters, query)
+        if canonical is None:  # not UTF-8, a NUL, too long: Django answers a 400
+            policy = None
         else:
-            text = query.encode("latin-1").decode()  # WSGI's bytes-as-latin-1
-            environ["QUERY_STRING"] = policy.parameters.canonical_query(text)
+            environ["QUERY_STRING"] = canonical
     environ[POLICY_ENVIRON] = policy
     return policy
+
+
+# Hits repeat the same few query strings: parsing one again costs more than the
+# rest of a hit's Python (about 50 us). Short ones are kept, a bounded number.
+_CANONICAL: OrderedDict[tuple[int, str], str | None] = OrderedDict()
+_CANONICAL_LOCK = threading.Lock()
+
+
+def _canonical(parameters: QueryParameters, query: str) -> str | None:
+    """The canonical form of a raw WSGI query string, None when it is malformed."""
+    key = (id(parameters), query)
+    with _CANONICAL_LOCK:
+        if key in _CANONICAL:
+            _CANONICAL.move_to_end(key)
+            return _CANONICAL[key]
+    if malformed_parameter(query):
+        canonical = None
+    else:
+        text = query.encode("latin-1").decode()  # WSGI's bytes-as-latin-1
+        canonical = parameters.canonical_query(text)
+    if len(query) <= 512:
+        with _CANONICAL_LOCK:
+            _CANONICAL[key] = canonical
+            while len(_CANONICAL) > 4096:
+                _CANONICAL.popitem(last=False)
+    return canonical
 
 
 def _scheme(environ: dict) -> str:

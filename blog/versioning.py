@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.db import (
     DEFAULT_DB_ALIAS,
     DatabaseError,
@@ -216,9 +216,9 @@ def _read_database() -> ContentVersion:
     )
 
 
-def _connection_generation() -> int:
+def _connection_generation(backend=None) -> int:
     """Changes whenever the cache client opened a new connection (config.cache)."""
-    generation = getattr(cache, "connection_generation", None)
+    generation = getattr(backend or cache, "connection_generation", None)
     return generation() if generation else 0
 
 
@@ -240,19 +240,21 @@ class VersionKeeper:
         self.generation: int | None = None
 
     def current(self, now: float) -> ContentVersion:
+        # The backend itself, looked up once: `cache` finds it per thread per call.
+        backend = caches[DEFAULT_CACHE_ALIAS]
         recheck = settings.API_VERSION_RECHECK_SECONDS
         if (
             now - self.checked_at >= recheck
-            or self.generation != _connection_generation()
+            or self.generation != _connection_generation(backend)
         ):
             return self._refresh_or_copy(now)
-        version = parse(cache.get(VERSION_KEY))
+        version = parse(backend.get(VERSION_KEY))
         if (
             version is None
             or version.number < self.known_number
             or version.is_due(now)
             # The read may itself have reconnected to a restarted cache.
-            or self.generation != _connection_generation()
+            or self.generation != _connection_generation(backend)
         ):
             return self.refresh(now)
         if version.number > self.known_number:
