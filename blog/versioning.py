@@ -17,6 +17,10 @@ shortcut; each process checks it against the row:
   past its rollover time;
 - on every request while the cache is unavailable (the cache answers nothing then).
 
+The copy is only ever replaced by a newer one (`replace_if`), so a process that read
+the row just before a commit cannot put the copy back behind it; after a database
+restore, `renew()` (`manage.py renew_content_version`) moves the number past it.
+
 Scheduled posts change what is visible with no write at all. The version read from
 the database therefore also depends on the newest post that went live since the last
 change (`live_since`), and carries `rollover_at`, the next scheduled publish time:
