@@ -8,7 +8,10 @@ from rest_framework import exceptions, pagination
 from blog import derived
 
 MAX_PAGE_SIZE = 100
-HUGE_NUMBER = 10**18
+# Numbers of more digits are past every page and clamp every size (api.parameters
+# folds them the same way).
+MAX_DIGITS = 18
+HUGE_NUMBER = 10**MAX_DIGITS
 DEFAULT_PAGE_SIZE = 20
 
 
@@ -22,7 +25,7 @@ def _positive_int(request, name: str) -> int | None:
         )
     # Beyond 18 digits every page is past the end and every size is clamped; Python
     # refuses to read more than 4,300 digits at all.
-    return int(raw) if len(raw) <= 18 else HUGE_NUMBER
+    return int(raw) if len(raw) <= MAX_DIGITS else HUGE_NUMBER
 
 
 class DeferredJoinPaginator(Paginator):

@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
+from api.pagination import DEFAULT_PAGE_SIZE, MAX_DIGITS, MAX_PAGE_SIZE
+
 # A value normaliser answers the canonical spelling of a value, or None for one that
 # means the default (dropped). It leaves values it does not understand unchanged.
 Normaliser = Callable[[str], str | None]
@@ -27,7 +29,7 @@ def positive_integer(default: int, maximum: int | None = None) -> Normaliser:
         if not (value.isascii() and value.isdigit()):
             return value
         digits = value.lstrip("0") or "0"
-        if digits == "0" or len(digits) > 18:
+        if digits == "0" or len(digits) > MAX_DIGITS:
             return digits  # invalid or out of range: left for the view to answer
         number = int(digits)
         if maximum is not None:
@@ -86,7 +88,7 @@ class QueryParameters:
 NONE = QueryParameters()
 PAGINATION = {
     "page": positive_integer(default=1),
-    "page_size": positive_integer(default=20, maximum=100),
+    "page_size": positive_integer(default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE),
 }
 PAGINATED = QueryParameters(single=frozenset(PAGINATION), normalisers=PAGINATION)
 
