@@ -18,9 +18,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from rest_framework.utils.mediatypes import media_type_matches
 
-from api import throttling
+from api import surrogate, throttling
 from api.middleware import malformed_parameter
 from api.parameters import NONE, QueryParameters
+from api.surrogate import SurrogateKeys
 from blog import versioning
 
 logger = logging.getLogger(__name__)
@@ -43,13 +44,16 @@ class HttpCache:
 
     public: bool
     parameters: QueryParameters = NONE
+    keys: SurrogateKeys | None = None
 
 
 PRIVATE = HttpCache(public=False)
 
 
-def public(parameters: QueryParameters = NONE) -> HttpCache:
-    return HttpCache(public=True, parameters=parameters)
+def public(
+    parameters: QueryParameters = NONE, *, keys: SurrogateKeys | None = None
+) -> HttpCache:
+    return HttpCache(public=True, parameters=parameters, keys=keys)
 
 
 def declared_policy(view) -> HttpCache | None:
@@ -358,6 +362,8 @@ class ResponseCacheMiddleware:
         else:
             with versioning.pinning(version):  # counts and tags kept per version
                 response = self.get_response(request)
+        if policy is not None and policy.public:
+            surrogate.annotate(response, policy.keys)
         if response.status_code >= 400:
             if not response.has_header("Cache-Control"):
                 declared = policy or policy_for(request.path_info)

@@ -29,7 +29,13 @@ class ContentSlugField(serializers.CharField):
     """A post or tag slug: its address in the API."""
 
 
+def public_id(**kwargs) -> serializers.UUIDField:
+    kwargs.setdefault("help_text", "Never changes, not even when the slug does.")
+    return serializers.UUIDField(source="uuid", **kwargs)
+
+
 class TagRefSerializer(serializers.Serializer):
+    id = public_id()
     slug = ContentSlugField(help_text="The tag's slug, its address.")
     name = serializers.CharField(help_text="The tag's display name.")
 
@@ -50,7 +56,7 @@ class TagRefListField(serializers.Field):
     def to_representation(self, tag_ids) -> list[dict]:
         directory = tag_directory(self.context["request"])
         return [
-            {"slug": tag.slug, "name": tag.name}
+            {"id": tag.uuid, "slug": tag.slug, "name": tag.name}
             for tag in directory.entries_for(tag_ids)
         ]
 
@@ -84,6 +90,7 @@ class AbsoluteUrlField(serializers.HyperlinkedIdentityField):
 
 
 class PostLinkSerializer(serializers.Serializer):
+    id = public_id()
     slug = ContentSlugField()
     title = serializers.CharField()
     published_at = serializers.DateTimeField()
@@ -91,6 +98,7 @@ class PostLinkSerializer(serializers.Serializer):
 
 # The fields of `PostSummary`, which `Post` extends.
 class PostSummaryFields(serializers.Serializer):
+    id = public_id()
     slug = ContentSlugField(help_text="The post's slug, its address.")
     title = serializers.CharField()
     summary = serializers.CharField(help_text="Plain text, one or two sentences.")
@@ -108,6 +116,7 @@ class PostSummaryFields(serializers.Serializer):
         180 field objects. Tests hold this to DRF's own output."""
         fields = self.fields
         return {
+            "id": str(post.uuid),
             "slug": post.slug,
             "title": post.title,
             "summary": post.summary,
@@ -185,6 +194,7 @@ def post_link(post) -> dict | None:
     if post is None:
         return None
     return {
+        "id": str(post.uuid),
         "slug": post.slug,
         "title": post.title,
         "published_at": timestamp(post.published_at),
@@ -231,6 +241,7 @@ class PreviewPostSerializer(PostSerializer):
 
 
 class TagSerializer(serializers.Serializer):
+    id = public_id()
     slug = ContentSlugField()
     name = serializers.CharField()
     description = serializers.CharField(allow_blank=True)

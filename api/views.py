@@ -18,13 +18,14 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api import parameters, serializers
+from api import parameters, serializers, surrogate
 from api.caching import PRIVATE, public
 from api.context import tag_directory
 from api.errors import json_error
 from api.filters import PostFilter
 from api.pagination import CountedListPagination
 from api.renderers import PreRendered, render_json
+from api.surrogate import SurrogateKeys
 from blog import derived, post_page, preview
 from blog.models import Post, Tag
 from blog.tags import CountedTag
@@ -35,7 +36,7 @@ class ApiRootView(generics.GenericAPIView):
 
     serializer_class = serializers.ApiRootSerializer
     pagination_class = None
-    http_cache = public()
+    http_cache = public(keys=SurrogateKeys(("site",)))
 
     @extend_schema(operation_id="getApiRoot", tags=["meta"])
     def get(self, request, *args, **kwargs) -> Response:
@@ -61,7 +62,8 @@ class PostListView(generics.ListAPIView):
     http_cache = public(
         parameters.for_filterset(
             PostFilter, repeated={"tag", "exclude_tag"}, tag_match="any"
-        )
+        ),
+        keys=SurrogateKeys(("posts",), surrogate.post_list),
     )
 
 
@@ -78,7 +80,8 @@ class PostDetailView(generics.RetrieveAPIView):
     queryset = Post.objects.published().for_detail()
     serializer_class = serializers.PostSerializer
     lookup_field = "slug"
-    http_cache = public()
+    # A 404 carries `posts`: publishing that slug purges it.
+    http_cache = public(keys=SurrogateKeys(("posts",), surrogate.post_page))
 
     def get_object(self) -> Post:
         post = post_page.visible_post(self.kwargs["slug"])  # compiled once
@@ -95,7 +98,9 @@ class TagListView(generics.ListAPIView):
     queryset = Tag.objects.none()  # the model, for the schema
     serializer_class = serializers.TagSerializer
     filter_backends = []
-    http_cache = public(parameters.PAGINATED)
+    http_cache = public(
+        parameters.PAGINATED, keys=SurrogateKeys(("tags",), surrogate.tag_list)
+    )
 
     def get_queryset(self) -> list[CountedTag]:
         return tag_directory(self.request).counted(derived.visible_post_counts())
@@ -108,7 +113,7 @@ class TagDetailView(generics.RetrieveAPIView):
     queryset = Tag.objects.none()  # the model, for the schema
     serializer_class = serializers.TagSerializer
     lookup_field = "slug"
-    http_cache = public()
+    http_cache = public(keys=SurrogateKeys(("tags",), surrogate.tag))
 
     def get_object(self) -> CountedTag:
         directory = tag_directory(self.request)
@@ -141,7 +146,9 @@ class IndexView(generics.ListAPIView):
     serializer_class = serializers.IndexEntrySerializer  # the schema of an entry
     pagination_class = CountedListPagination  # the schema of the wrapper
     filter_backends = []
-    http_cache = public()
+    # Every visible post: per-post keys would outgrow any header; `posts` and
+    # `tags` are purged with every change it shows.
+    http_cache = public(keys=SurrogateKeys(("posts", "tags")))
 
     def list(self, request, *args, **kwargs) -> Response:
         entries = self.get_queryset().index_entries()

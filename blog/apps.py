@@ -8,9 +8,10 @@ class BlogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from blog import versioning
+        from blog import events, versioning
 
         versioning.connect_signals()
+        events.connect_signals()
         post_migrate.connect(
             versioning.renew_after_migrate, sender=self, dispatch_uid="renew-version"
         )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -28,6 +29,8 @@ _SLUG_REGEX = rf"^{SLUG_PATTERN}$"
 
 
 class Tag(models.Model):
+    # The public `id`: never changes, not on a slug change nor an import.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(
         max_length=SLUG_MAX_LENGTH,
@@ -53,7 +56,9 @@ class Tag(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.fill_defaults()
-        super().save(*args, **kwargs)
+        # One transaction with the signals that version it and record its events.
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -73,6 +78,8 @@ class Post(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
+    # The public `id`: never changes, not on a slug change nor an import.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(max_length=200)
     slug = models.SlugField(
         max_length=SLUG_MAX_LENGTH,
@@ -158,8 +165,11 @@ class Post(models.Model):
                 *update_fields, "slug", "published_at", "body_html", "toc",
                 "word_count", "reading_time_minutes", "updated_at",
             }  # fmt: skip
-        super().save(*args, **kwargs)
-        refresh_search_vectors(Post.objects.filter(pk=self.pk))
+        # The row, its search vector, its version bump and its events: one
+        # transaction, whether or not the caller opened one.
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            refresh_search_vectors(Post.objects.filter(pk=self.pk))
 
     @property
     def state(self) -> str:
@@ -247,3 +257,13 @@ class ContentRevision(models.Model):
 
     def __str__(self) -> str:
         return f"content revision {self.number}"
+
+
+# The publishing outbox's models live in their own module (`blog.outbox`).
+from blog.outbox import (  # noqa: E402, F401
+    Delivery,
+    DeliveryAttempt,
+    Event,
+    PendingPublish,
+    WebhookEndpoint,
+)

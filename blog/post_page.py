@@ -15,7 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, models
 from blog.statements import Param, Statement, instances
 
 RELATED_LIMIT = 3
-LINK_FIELDS = ("slug", "title", "published_at")
+LINK_FIELDS = ("uuid", "slug", "title", "published_at")
 
 
 def _post_id() -> Param:

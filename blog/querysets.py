@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 LISTING_FIELDS = (
-    "id", "slug", "title", "summary", "published_at", "updated_at",
+    "id", "uuid", "slug", "title", "summary", "published_at", "updated_at",
     "reading_time_minutes", "featured",
 )  # fmt: skip
 # What the writing index reads besides the visible-order keys; an index carries

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class TagEntry:
     id: int
+    uuid: str
     slug: str
     name: str
     description: str
@@ -25,6 +26,7 @@ class TagEntry:
 class CountedTag:
     """A tag as the API lists it, with its number of visible posts."""
 
+    uuid: str
     slug: str
     name: str
     description: str
@@ -46,8 +48,10 @@ class TagDirectory:
     def load(cls) -> TagDirectory:
         from blog.models import Tag
 
-        rows = Tag.objects.order_by().values_list("id", "slug", "name", "description")
-        return cls([TagEntry(*row) for row in rows])
+        rows = Tag.objects.order_by().values_list(
+            "id", "uuid", "slug", "name", "description"
+        )
+        return cls([TagEntry(pk, str(uuid), *rest) for pk, uuid, *rest in rows])
 
     def counted(self, post_counts: dict[int, int]) -> list[CountedTag]:
         """Every tag in name order, with its count from `post_counts`."""
@@ -60,7 +64,7 @@ class TagDirectory:
     @staticmethod
     def _counted(entry: TagEntry, post_counts: dict[int, int]) -> CountedTag:
         count = post_counts.get(entry.id, 0)
-        return CountedTag(entry.slug, entry.name, entry.description, count)
+        return CountedTag(entry.uuid, entry.slug, entry.name, entry.description, count)
 
     def unknown_slugs(self, slugs: list[str]) -> list[str]:
         return [slug for slug in slugs if slug not in self.by_slug]

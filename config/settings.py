@@ -261,6 +261,39 @@ PREVIEW_TOKEN_MAX_AGE = env_int("PREVIEW_TOKEN_MAX_AGE", default=3600)
 FRONTEND_PREVIEW_URL = env_str("FRONTEND_PREVIEW_URL", default="")
 FRONTEND_POST_URL = env_str("FRONTEND_POST_URL", default="")
 
+# Where this API is reached from outside: absolute URLs in content rendered with no
+# request to take them from (webhook bodies).
+API_PUBLIC_URL = env_str("API_PUBLIC_URL", default="http://127.0.0.1:8000")
+
+# --- Publishing events: webhooks, surrogate keys, CDN purges (blog/worker.py) -------
+
+# The header carrying a response's surrogate keys; `Cache-Tag` (Cloudflare) is
+# comma-separated, any other space-separated; empty turns them off.
+CACHE_TAG_HEADER = env_str("CACHE_TAG_HEADER", default="Surrogate-Key")
+# Private and loopback webhook addresses are refused unless this is true.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Build hooks: at most one request per this many seconds, however many changes.
+WEBHOOK_DEBOUNCE_SECONDS = env_int("WEBHOOK_DEBOUNCE_SECONDS", default=60)
+# Finished deliveries and their events are deleted after this many days.
+WEBHOOK_LOG_DAYS = env_int("WEBHOOK_LOG_DAYS", default=30)
+# How often an idle worker looks for work (milliseconds).
+WORKER_POLL_MS = env_int("WORKER_POLL_MS", default=250)
+# `varnish`, `fastly`, `cloudflare` or empty (no CDN to purge).
+CDN_PURGE = env_str("CDN_PURGE", default="").lower()
+# Varnish: the URLs PURGE requests go to, one per Varnish server.
+VARNISH_PURGE_URLS = env_list("VARNISH_PURGE_URLS", default=["http://127.0.0.1:6081/"])
+FASTLY_SERVICE_ID = env_str("FASTLY_SERVICE_ID", default="")
+FASTLY_API_TOKEN = env_str("FASTLY_API_TOKEN", default="")
+FASTLY_API_URL = env_str("FASTLY_API_URL", default="https://api.fastly.com")
+CLOUDFLARE_ZONE_ID = env_str("CLOUDFLARE_ZONE_ID", default="")
+CLOUDFLARE_API_TOKEN = env_str("CLOUDFLARE_API_TOKEN", default="")
+CLOUDFLARE_API_URL = env_str(
+    "CLOUDFLARE_API_URL", default="https://api.cloudflare.com/client/v4"
+)
+# Soft purges (Varnish, Fastly) mark content stale instead of dropping it.
+CDN_SOFT_PURGE = env_bool("CDN_SOFT_PURGE", default=False)
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [],

@@ -22,13 +22,16 @@ def test_the_list_shows_visible_posts_newest_first(api, blog):
 def test_a_list_item_has_exactly_the_summary_fields(api, blog):
     item = api.get(POSTS).json()["results"][2]
     assert set(item) == {
-        "slug", "title", "summary", "published_at", "updated_at",
+        "id", "slug", "title", "summary", "published_at", "updated_at",
         "reading_time_minutes", "featured", "tags", "url",
     }  # fmt: skip
+    assert item["id"] == str(blog["posts"]["both"].uuid)
+    tags = blog["tags"]
     assert item["tags"] == [
-        {"slug": "elixir", "name": "Elixir"},
-        {"slug": "engineering", "name": "Engineering"},
-    ]
+        {"id": str(tags["elixir"].uuid), "slug": "elixir", "name": "Elixir"},
+        {"id": str(tags["engineering"].uuid), "slug": "engineering",
+         "name": "Engineering"},
+    ]  # fmt: skip
     assert item["url"] == "http://testserver/api/v1/posts/both/"
     assert item["published_at"].endswith("Z")
     assert len(item["published_at"]) == len("2026-11-26T07:08:14Z")
@@ -191,7 +194,7 @@ def test_the_list_costs_three_queries_whatever_the_page_size_or_tags(
 def test_the_detail_has_every_field_of_the_contract(api, blog):
     body = api.get("/api/v1/posts/both/").json()
     assert set(body) >= {
-        "slug", "title", "summary", "published_at", "updated_at",
+        "id", "slug", "title", "summary", "published_at", "updated_at",
         "reading_time_minutes", "featured", "tags", "url", "body_markdown",
         "body_html", "word_count", "toc", "previous", "next", "related",
     }  # fmt: skip
@@ -207,7 +210,7 @@ def test_previous_and_next_skip_hidden_posts(api, blog):
     newest = api.get("/api/v1/posts/newest/").json()
     assert newest["next"] is None  # the scheduled post is newer but invisible
     assert newest["previous"]["slug"] == "career-post"
-    assert set(newest["previous"]) == {"slug", "title", "published_at"}
+    assert set(newest["previous"]) == {"id", "slug", "title", "published_at"}
     oldest = api.get("/api/v1/posts/oldest/").json()
     assert oldest["previous"] is None
     assert oldest["next"]["slug"] == "both"

@@ -18,6 +18,7 @@ def test_tags_are_listed_by_name_with_visible_post_counts(api, blog):
 def test_one_tag_has_the_contract_shape(api, blog):
     body = api.get("/api/v1/tags/engineering/").json()
     assert body == {
+        "id": str(blog["tags"]["engineering"].uuid),
         "slug": "engineering",
         "name": "Engineering",
         "description": blog["tags"]["engineering"].description,
@@ -163,9 +164,9 @@ def test_the_index_lists_post_tags_in_name_order_like_every_other_endpoint(api, 
 def test_the_directory_groups_links_by_post_in_name_order():
     directory = TagDirectory(
         [
-            TagEntry(1, "zeta", "Zeta", ""),
-            TagEntry(2, "alpha", "alpha", ""),
-            TagEntry(3, "beta", "Beta", ""),
+            TagEntry(1, "u1", "zeta", "Zeta", ""),
+            TagEntry(2, "u2", "alpha", "alpha", ""),
+            TagEntry(3, "u3", "beta", "Beta", ""),
         ]
     )
     links = [(1, 10), (2, 10), (3, 10), (2, 11), (99, 11), (99, 12)]

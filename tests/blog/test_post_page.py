@@ -9,6 +9,7 @@ from django.db.models.functions import Now
 
 from blog import post_page
 from blog.models import Post
+from blog.post_page import LINK_FIELDS
 from blog.querysets import LISTING_FIELDS
 from blog.statements import Param, Statement, instances
 from tests.factories import PostFactory, TagFactory
@@ -72,12 +73,12 @@ def test_neighbours_walk_the_visible_order_through_ties(shuffled_blog):
         for link in (older, newer):
             if link is not None:
                 assert link.get_deferred_fields() == (
-                    Post.objects.only("slug", "title", "published_at")
+                    Post.objects.only(*LINK_FIELDS)
                     .get(pk=link.pk)
                     .get_deferred_fields()
                 )
-                assert _loaded(link, ("slug", "title", "published_at")) == _loaded(
-                    Post.objects.get(pk=link.pk), ("slug", "title", "published_at")
+                assert _loaded(link, LINK_FIELDS) == _loaded(
+                    Post.objects.get(pk=link.pk), LINK_FIELDS
                 )
 
 

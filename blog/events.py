@@ -1,0 +1,381 @@
+"""The one place a change becomes content events (the contract's "Outbound webhooks").
+
+Events are decided from what readers could see before and after the change, never
+from which fields were saved: a draft edit is no event, publishing is
+`post.published`, hiding a visible post `post.unpublished`. Every handler runs
+inside the change's own transaction (`Post.save()` and `Tag.save()` open one; Django
+wraps link changes and deletions in one), and writes the event row there: the
+transactional outbox. Several signals of one transaction (the admin saves a post,
+then its tags) update one event, whose "before" is the state the transaction
+started from.
+
+Which models make events is declared in `EVENT_MODELS`; `tests/blog/test_events.py`
+fails when a reader model (`versioning.READER_MODELS`) has no entry.
+
+Scheduled posts: a post given a future publish time gets a `PendingPublish` row in
+the same transaction; the worker's tick (`publish_due()`) turns each due row into
+`post.published` within its interval, and the row makes that exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_save,
+    pre_delete,
+    pre_save,
+)
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+# Model label -> the subject its events name. A link table's changes are changes of
+# the posts on either side.
+EVENT_MODELS = {
+    "blog.Post": "post",
+    "blog.Tag": "tag",
+    "blog.Post_tags": "post",
+}
+
+VISIBLE, SCHEDULED, HIDDEN, ABSENT = "visible", "scheduled", "hidden", "absent"
+
+
+@dataclass
+class Seen:
+    """A subject as readers could see it at one moment."""
+
+    state: str
+    shape: dict | None = None  # the API shape while visible
+    publish_at: datetime | None = None  # while scheduled
+
+
+@dataclass
+class Subject:
+    before: Seen
+    event_id: int | None = None
+
+
+@dataclass
+class _Transaction:
+    """Subjects changed in the current transaction; dropped at commit (Django also
+    drops it with a rolled-back savepoint, together with the rows written in it)."""
+
+    subjects: dict[tuple[str, int], Subject] = field(default_factory=dict)
+    # A tag's posts just before `tag.posts.clear()`: afterwards nothing names them.
+    cleared: dict[int, set[int]] = field(default_factory=dict)
+    done: bool = False
+
+    def __call__(self) -> None:  # the on-commit callback
+        self.done = True
+
+
+def _current(using: str) -> _Transaction:
+    connection = connections[using]
+    for _, callback, _ in connection.run_on_commit:
+        if isinstance(callback, _Transaction) and not callback.done:
+            return callback
+    pending = _Transaction()
+    transaction.on_commit(pending, using=using)
+    return pending
+
+
+# --- What readers see --------------------------------------------------------------
+
+
+def _post_seen(pk: int, using: str) -> Seen:
+    from api.snapshots import post_shape
+    from blog.models import Post
+
+    post = Post.objects.using(using).for_detail().filter(pk=pk).first()
+    if post is None:
+        return Seen(ABSENT)
+    if post.status != Post.Status.PUBLISHED:
+        return Seen(HIDDEN)
+    # The application's clock, as the save that stamped "now" used: inside the
+    # transaction the database's now() is its start, before that stamp.
+    if post.published_at > timezone.now():
+        return Seen(SCHEDULED, publish_at=post.published_at)
+    return Seen(VISIBLE, shape=post_shape(post))
+
+
+def _tag_seen(pk: int, using: str) -> Seen:
+    from api.snapshots import tag_shape
+    from blog.models import Tag
+
+    tag = Tag.objects.using(using).filter(pk=pk).first()
+    if tag is None:
+        return Seen(ABSENT)
+    return Seen(VISIBLE, shape=tag_shape(tag))
+
+
+SEEN = {"post": _post_seen, "tag": _tag_seen}
+
+
+# --- Deciding ----------------------------------------------------------------------
+
+_VOLATILE = {"previous", "next", "related"}  # the neighbours' changes, not its own
+
+
+def changed_fields(before: dict, after: dict) -> dict:
+    """`data.previous`: the fields that changed, with their old values."""
+    return {
+        name: value
+        for name, value in before.items()
+        if name not in _VOLATILE and after.get(name) != value
+    }
+
+
+def decide(subject: str, before: Seen, after: Seen) -> str | None:
+    """The event type for a change from `before` to `after`, or None."""
+    was, now = before.state == VISIBLE, after.state == VISIBLE
+    if subject == "tag":
+        if not was and now:
+            return "tag.created"
+        if was and not now:
+            return "tag.deleted"
+        if was and changed_fields(before.shape, after.shape):
+            return "tag.updated"
+        return None
+    if now and not was:
+        return f"{subject}.published"
+    if was and now:
+        return (
+            f"{subject}.updated" if changed_fields(before.shape, after.shape) else None
+        )
+    if was:
+        return (
+            f"{subject}.deleted" if after.state == ABSENT else f"{subject}.unpublished"
+        )
+    if after.state == SCHEDULED and (
+        before.state != SCHEDULED or before.publish_at != after.publish_at
+    ):
+        return f"{subject}.scheduled"
+    return None
+
+
+def surrogate_keys(subject: str, *shapes: dict | None) -> list[str]:
+    """The keys a change of this subject touches: the subject, every collection
+    that lists it, the tags it carries and the posts beside it (their previous and
+    next links name it), before and after."""
+    keys = [f"{subject}-{shape['id']}" for shape in shapes if shape]
+    if subject == "post":
+        keys += ["posts", "tags", "sitemap"]
+        for shape in filter(None, shapes):
+            keys += [f"tag-{tag['id']}" for tag in shape["tags"]]
+            keys += [
+                f"post-{link['id']}"
+                for link in (shape["previous"], shape["next"])
+                if link
+            ]
+    elif subject == "tag":
+        keys += ["tags", "posts", "sitemap"]
+    return list(dict.fromkeys(keys))
+
+
+def event_data(subject: str, kind: str, before: Seen, after: Seen) -> dict:
+    shown = after.shape if after.state == VISIBLE else before.shape
+    if shown is None:  # scheduled: the post as it will be seen, read from the row
+        shown = {}
+    previous = (
+        changed_fields(before.shape, after.shape)
+        if before.shape and after.shape
+        else {}
+    )
+    if kind.endswith(".scheduled"):
+        previous = {}
+    return {
+        subject: shown,
+        "previous": previous,
+        "surrogate_keys": surrogate_keys(subject, before.shape, after.shape),
+    }
+
+
+def ghost_data(subject: str, before: Seen, after: Seen) -> dict:
+    """Ghost's webhook body: `{"post": {"current": {...}, "previous": {...}}}`."""
+    current = after.shape or {}
+    previous = changed_fields(before.shape, current) if before.shape else {}
+    return {subject: {"current": current, "previous": previous}}
+
+
+# --- Recording ---------------------------------------------------------------------
+
+
+def _lock_revision(using: str) -> None:
+    """Serialise event writers with every other content change (`blog.outbox`):
+    event ids then follow commit order."""
+    from blog.models import ContentRevision
+
+    list(ContentRevision.objects.using(using).select_for_update().filter(pk=1)[:1])
+
+
+def _scheduled_post(pk: int, using: str) -> dict:
+    """A scheduled post's shape for `post.scheduled`: what it will show."""
+    from api.snapshots import post_shape
+    from blog.models import Post
+
+    post = Post.objects.using(using).for_detail().get(pk=pk)
+    return post_shape(post)
+
+
+def write_event(
+    subject: str,
+    kind: str,
+    before: Seen,
+    after: Seen,
+    using: str,
+    *,
+    pk: int,
+    event_id: int | None = None,
+    subject_id=None,
+) -> int:
+    from blog.outbox import Event
+
+    data = event_data(subject, kind, before, after)
+    if kind.endswith(".scheduled"):
+        data[subject] = _scheduled_post(pk, using)
+    shown = data[subject]
+    values = {
+        "type": kind,
+        "subject_id": shown.get("id") or subject_id,
+        "data": data,
+        "ghost_data": ghost_data(subject, before, after),
+        "occurred_at": timezone.now(),
+    }
+    events = Event.objects.using(using)
+    if event_id is not None and events.filter(pk=event_id).update(**values):
+        return event_id
+    _lock_revision(using)
+    return Event.objects.using(using).create(**values).pk
+
+
+def _keep_pending_publish(subject: str, pk: int, after: Seen, using: str) -> None:
+    if subject != "post":
+        return
+    from blog.outbox import PendingPublish
+
+    pending = PendingPublish.objects.using(using)
+    if after.state == SCHEDULED:
+        pending.update_or_create(post_id=pk, defaults={"publish_at": after.publish_at})
+    else:
+        pending.filter(post_id=pk).delete()
+
+
+def _remember(subject: str, pk: int | None, using: str) -> None:
+    """Before a change: how readers saw the subject when the transaction began."""
+    current = _current(using)
+    if pk is None or (subject, pk) in current.subjects:
+        return
+    current.subjects[(subject, pk)] = Subject(before=SEEN[subject](pk, using))
+
+
+def _record(subject: str, pk: int, using: str, *, deleted: bool = False) -> None:
+    """After a change: write, rewrite or withdraw this transaction's event."""
+    current = _current(using)
+    entry = current.subjects.setdefault((subject, pk), Subject(before=Seen(ABSENT)))
+    after = Seen(ABSENT) if deleted else SEEN[subject](pk, using)
+    kind = decide(subject, entry.before, after)
+    _keep_pending_publish(subject, pk, after, using)
+    if kind is None:
+        if entry.event_id is not None:
+            from blog.outbox import Event
+
+            Event.objects.using(using).filter(pk=entry.event_id).delete()
+            entry.event_id = None
+        return
+    entry.event_id = write_event(
+        subject, kind, entry.before, after, using, pk=pk, event_id=entry.event_id
+    )
+
+
+# --- Scheduled posts: the worker's tick --------------------------------------------
+
+
+def publish_due(now: datetime | None = None, limit: int = 100) -> int:
+    """Emit `post.published` for every scheduled post whose time has come; the
+    number emitted. Safe to run in several workers at once."""
+    from blog.outbox import PendingPublish
+
+    now = now or timezone.now()
+    due = PendingPublish.objects.filter(publish_at__lte=now)
+    if not due.exists():
+        return 0
+    emitted = 0
+    with transaction.atomic():
+        _lock_revision(DEFAULT_DB_ALIAS)
+        rows = list(
+            due.select_for_update(skip_locked=True).order_by("publish_at")[:limit]
+        )
+        for row in rows:
+            after = _post_seen(row.post_id, DEFAULT_DB_ALIAS)
+            if after.state == VISIBLE:
+                write_event("post", "post.published", Seen(SCHEDULED), after,
+                            DEFAULT_DB_ALIAS, pk=row.post_id)  # fmt: skip
+                emitted += 1
+            elif after.state == SCHEDULED:  # moved later by a change in between
+                continue
+            row.delete()
+    return emitted
+
+
+# --- Signals -------------------------------------------------------------------------
+
+
+def _subject_of(sender) -> str | None:
+    return EVENT_MODELS.get(sender._meta.label)
+
+
+def _before_save(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
+    if not raw:
+        _remember(_subject_of(sender), instance.pk, using)
+
+
+def _after_save(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
+    if not raw:
+        _record(_subject_of(sender), instance.pk, using)
+
+
+def _before_delete(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    _remember(_subject_of(sender), instance.pk, using)
+
+
+def _after_delete(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    _record(_subject_of(sender), instance.pk, using, deleted=True)
+
+
+def _links_changed(sender, instance, action, reverse, model, pk_set, using, **kwargs):
+    """`post.tags.add()` or `tag.posts.remove()`: the posts on the post side."""
+    if reverse:  # the instance is a tag; the posts are `pk_set` (or all of them)
+        post_ids = set(pk_set or ()) or set(instance.posts.values_list("pk", flat=True))
+    else:
+        post_ids = {instance.pk}
+    if action.startswith("pre_"):
+        for pk in post_ids:
+            _remember("post", pk, using)
+        if action == "pre_clear" and reverse:
+            _current(using).cleared[instance.pk] = post_ids
+    elif action.startswith("post_"):
+        if action == "post_clear" and reverse:
+            post_ids = _current(using).cleared.pop(instance.pk, set())
+        for pk in post_ids:
+            _record("post", pk, using)
+
+
+def connect_signals() -> None:
+    from django.apps import apps
+
+    for label in EVENT_MODELS:
+        model = apps.get_model(label)
+        uid = f"events-{label}"
+        if model._meta.auto_created:
+            m2m_changed.connect(_links_changed, sender=model, dispatch_uid=uid)
+            continue
+        pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-pre")
+        post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}-post")
+        pre_delete.connect(_before_delete, sender=model, dispatch_uid=f"{uid}-pre-d")
+        post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}-post-d")
