@@ -123,11 +123,13 @@ def test_a_failed_attempt_is_logged_and_retried_with_backoff(receiver, commit, r
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("delivered", 2)
     first, second = delivery.attempt_log.all()
-    assert not first.succeeded and second.succeeded
+    assert not first.succeeded
+    assert second.succeeded
     if reply.status == 302:
         assert "not followed" in first.response_excerpt
     if reply.reset:
-        assert first.status_code is None and first.error
+        assert first.status_code is None
+        assert first.error
     assert len(receiver.requests) == 2
     assert WebhookEndpoint.objects.get().failing_since is None
     # The same event both times, under the same id.
@@ -174,7 +176,8 @@ def test_410_disables_the_endpoint(receiver, commit):
         PostFactory()
     run_until_idle()
     hook = WebhookEndpoint.objects.get()
-    assert not hook.active and "410" in hook.disabled_reason
+    assert not hook.active
+    assert "410" in hook.disabled_reason
     assert Delivery.objects.get().status == "failed"
     with commit():
         PostFactory()
@@ -251,7 +254,7 @@ def test_redeliver_and_the_test_event(receiver, commit):
     Webhook(hook.secret).verify(test.body, test.headers)
 
 
-# --- The address guard ---------------------------------------------------------------
+# --- The address guard ---------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -292,13 +295,15 @@ def test_add_webhook_prints_the_id_and_secret(receiver, capsys):
     call_command("add_webhook", receiver.url(), "--event", "post.published", "--ghost")
     out = capsys.readouterr().out
     hook = WebhookEndpoint.objects.get()
-    assert f"id: {hook.pk}" in out and f"secret: {hook.secret}" in out
-    assert hook.events == ["post.published"] and hook.kind == "ghost"
+    assert f"id: {hook.pk}" in out
+    assert f"secret: {hook.secret}" in out
+    assert hook.events == ["post.published"]
+    assert hook.kind == "ghost"
     with pytest.raises(CommandError, match="Unknown event type"):
         call_command("add_webhook", receiver.url(), "--event", "post.nope")
 
 
-# --- CDN purges ------------------------------------------------------------------------
+# --- CDN purges ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("cdn", ["varnish", "fastly", "cloudflare"])
@@ -343,12 +348,14 @@ def test_a_rejected_purge_is_logged_and_retried(receiver, commit, settings):
         PostFactory()
     run_until_idle()
     event = Event.objects.get()
-    assert event.purged_at is None and "503" in event.purge_error
+    assert event.purged_at is None
+    assert "503" in event.purge_error
     assert event.purge_attempts == 1
     Event.objects.update(purge_due_at=timezone.now())
     run_until_idle()
     event.refresh_from_db()
-    assert event.purged_at is not None and event.purge_error == ""
+    assert event.purged_at is not None
+    assert event.purge_error == ""
     assert len(receiver.requests) == 2
 
 
