@@ -39,6 +39,7 @@ CLAIM_LIMIT = 20
 PURGE_LIMIT = 500
 PURGE_LEASE = timedelta(seconds=60)
 PRUNE_EVERY_SECONDS = 600
+LEASE_MARGIN = 5
 
 
 # --- Fan-out: events into deliveries -------------------------------------------------
@@ -114,7 +115,8 @@ def _claim(now) -> list[Delivery]:
         status=Delivery.Status.PENDING,
         id__lt=OuterRef("id"),
     )
-    lease = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 30)
+    # Longer than one attempt can take (its total timeout), plus recording it.
+    lease = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + LEASE_MARGIN)
     with transaction.atomic():
         claimed = list(
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
