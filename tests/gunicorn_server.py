@@ -38,7 +38,8 @@ def gunicorn_url(transactional_db, tmp_path):
             k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "API_"))
         },
         "DJANGO_SECRET_KEY": "test-only-gunicorn-key-3c9f1e7a2b8d4f60-0123456789abc",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        # localhost: the Host of Varnish's health probe (deploy/varnish.vcl).
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_CACHE_DIR": str(tmp_path / "cache"),
         "DJANGO_LOG_LEVEL": "WARNING",
