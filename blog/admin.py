@@ -355,3 +355,7 @@ def _is_revert_page(request: HttpRequest) -> bool:
     """simple-history's page for one old version, with its Revert button."""
     match = request.resolver_match
     return bool(match and match.url_name == "blog_post_simple_history")
+
+
+# Webhook endpoints and the delivery log register themselves (their own module).
+from blog import webhook_admin  # noqa: E402, F401
