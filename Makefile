@@ -29,8 +29,13 @@ run: $(STAMP)
 	@echo "  API        http://$(HOST):$(PORT)/api/v1/"
 	@echo "  API docs   http://$(HOST):$(PORT)/api/v1/docs/  (ReDoc: /api/v1/redoc/)"
 	@echo "  Admin      http://$(HOST):$(PORT)/$(ADMIN_PATH)"
+	@echo "  Webhooks   $(PY) manage.py add_webhook URL  (the worker below delivers them)"
 	@echo
-	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	@# The worker (webhooks, CDN purges, scheduled publishes) beside the server,
+	@# stopped with it.
+	DJANGO_DEBUG=true $(PY) manage.py run_worker & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+		DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The whole suite on SQLite, then again on PostgreSQL when one is reachable
 # (REQUIRE_POSTGRES=true makes an unreachable server an error, as in CI).

@@ -46,3 +46,9 @@ trap 'exit 143' TERM
 .venv/bin/python bench/driver.py &
 driver_pid=$!
 wait "$driver_pid"
+driver_pid=""
+
+# Webhook delivery latency, ordering and exactly-once (bench/results/webhooks.md).
+if [[ ${BENCH_WEBHOOKS:-true} != false ]]; then
+    .venv/bin/python bench/webhooks.py
+fi

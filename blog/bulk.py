@@ -11,6 +11,7 @@ from itertools import islice
 from django.db import transaction
 from django.utils import timezone
 
+from blog import events
 from blog.models import Post, Tag
 from blog.search import refresh_search_vectors
 from blog.versioning import content_changed
@@ -84,11 +85,13 @@ def upsert_posts(posts: Iterable[PostData], batch_size: int = BATCH_SIZE) -> int
     tag_ids = dict(Tag.objects.values_list("slug", "id"))
     now = timezone.now()
     total = 0
+    written: list[int] = []
     with transaction.atomic():
         for batch in _batches(posts, batch_size):
-            write_post_batch(batch, tag_ids, now)
+            written += write_post_batch(batch, tag_ids, now).values()
             total += len(batch)
         content_changed()
+        events.bulk_change(written)
     return total
 
 

@@ -293,6 +293,49 @@ def _record(subject: str, pk: int, using: str, *, deleted: bool = False) -> None
     )
 
 
+# --- Bulk writes -------------------------------------------------------------------
+
+
+def bulk_change(post_ids: list[int], using: str = DEFAULT_DB_ALIAS) -> None:
+    """A bulk write that bypassed the per-object signals (`import_posts`): in its
+    transaction, one purge-only event naming every post it wrote, their tags and
+    the collections, and the pending publishes of the scheduled ones. It sends no
+    webhook: an import is not an editor publishing thousands of posts one by one."""
+    from blog.models import Post
+    from blog.outbox import Event, PendingPublish
+
+    if not post_ids:
+        return
+    posts = Post.objects.using(using).filter(pk__in=post_ids)
+    links = Post.tags.through.objects.using(using).filter(post_id__in=post_ids)
+    tag_ids = links.values("tag_id")
+    from blog.models import Tag
+
+    keys = ["posts", "tags", "sitemap"]
+    keys += [f"post-{uuid}" for uuid in posts.values_list("uuid", flat=True)]
+    keys += [
+        f"tag-{uuid}"
+        for uuid in Tag.objects.using(using)
+        .filter(pk__in=tag_ids)
+        .values_list("uuid", flat=True)
+    ]
+    pending = PendingPublish.objects.using(using)
+    pending.filter(post_id__in=post_ids).delete()
+    now = timezone.now()
+    pending.bulk_create(
+        PendingPublish(post_id=pk, publish_at=at)
+        for pk, at in posts.filter(
+            status=Post.Status.PUBLISHED, published_at__gt=now
+        ).values_list("pk", "published_at")
+    )
+    _lock_revision(using)
+    Event.objects.using(using).create(
+        type="content.imported",
+        broadcast=False,
+        data={"posts": len(post_ids), "surrogate_keys": keys},
+    )
+
+
 # --- Scheduled posts: the worker's tick --------------------------------------------
 
 

@@ -128,7 +128,14 @@ else:
     _default_db = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": SQLITE_PATH,
-        "OPTIONS": {"timeout": 20},
+        # The server and the worker write the same file: WAL lets readers go on
+        # during a write, and IMMEDIATE takes the write lock when a transaction
+        # starts instead of failing to upgrade a read lock halfway through.
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;",
+        },
     }
 DATABASES = {"default": _default_db}
 
@@ -281,6 +288,10 @@ WEBHOOK_LOG_DAYS = env_int("WEBHOOK_LOG_DAYS", default=30)
 WORKER_POLL_MS = env_int("WORKER_POLL_MS", default=250)
 # `varnish`, `fastly`, `cloudflare` or empty (no CDN to purge).
 CDN_PURGE = env_str("CDN_PURGE", default="").lower()
+if CDN_PURGE not in {"", "varnish", "fastly", "cloudflare"}:
+    raise ImproperlyConfigured(
+        f"CDN_PURGE={CDN_PURGE!r}: use varnish, fastly, cloudflare or leave it empty."
+    )
 # Varnish: the URLs PURGE requests go to, one per Varnish server.
 VARNISH_PURGE_URLS = env_list("VARNISH_PURGE_URLS", default=["http://127.0.0.1:6081/"])
 FASTLY_SERVICE_ID = env_str("FASTLY_SERVICE_ID", default="")

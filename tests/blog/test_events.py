@@ -208,3 +208,28 @@ def test_removing_a_tag_from_the_tag_side_updates_its_visible_posts(commit):
         Tag.objects.get(pk=tag.pk).posts.clear()
     event = Event.objects.get()
     assert (event.type, event.subject_id) == ("post.updated", post.uuid)
+
+
+def test_a_bulk_write_purges_what_it_wrote_and_schedules_its_future_posts(commit):
+    from blog.bulk import PostData, TagData, upsert_posts, upsert_tags
+
+    upsert_tags([TagData(slug="ops", name="Ops", description="")])
+    soon = timezone.now() + timedelta(hours=1)
+    fields = {"summary": "", "body": "Words.", "featured": False, "tags": ["ops"]}
+    with commit():
+        upsert_posts(
+            [
+                PostData(slug="live", title="Live", status="published",
+                         published_at=timezone.now() - timedelta(days=1), **fields),
+                PostData(slug="later", title="Later", status="published",
+                         published_at=soon, **fields),
+            ]
+        )  # fmt: skip
+    event = Event.objects.get(type="content.imported")
+    assert not event.broadcast  # purges, sends no webhook
+    live, later = Post.objects.get(slug="live"), Post.objects.get(slug="later")
+    tag = Tag.objects.get(slug="ops")
+    assert {f"post-{live.uuid}", f"post-{later.uuid}", f"tag-{tag.uuid}", "posts"} <= (
+        set(event.data["surrogate_keys"])
+    )
+    assert list(PendingPublish.objects.values_list("post_id", flat=True)) == [later.pk]

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from blog import events
 from blog.bulk import upsert_tags, write_post_batch
 from blog.import_changes import (
     ImportPlan,
@@ -106,9 +107,11 @@ class Command(BaseCommand):
                     content.posts, content.post_fields,
                     replace_posts=replace, plan=plan,
                 )  # fmt: skip
+                written: list[int] = []
                 for records, changes in batches:
                     if changes and not dry_run and not plan.refused:
-                        write_post_batch([c.data for c in changes], tag_ids, now)
+                        ids = write_post_batch([c.data for c in changes], tag_ids, now)
+                        written += ids.values()
                         record_history(changes)
                     progress.advance(records)
                 progress.close()
@@ -118,6 +121,7 @@ class Command(BaseCommand):
                     raise _DryRun
                 if plan.changes_anything:  # else every cached answer still holds
                     content_changed()
+                    events.bulk_change(written)
         except _DryRun:
             pass
         except DatabaseError as error:
