@@ -3,7 +3,7 @@
 
 A view declares its keys with its cache policy (`public(..., keys=...)`): the
 collections it belongs to, and how to find the posts and tags in what it
-rendered. `blog.events.surrogate_keys` names the same keys for each change, and
+rendered. `blog.event_rules.surrogate_keys` names the same keys for each change, and
 the worker purges them.
 """
 

@@ -33,6 +33,17 @@ from django.db.models.signals import (
 )
 from django.utils import timezone
 
+from blog.event_rules import (
+    ABSENT,
+    HIDDEN,
+    SCHEDULED,
+    VISIBLE,
+    Seen,
+    decide,
+    event_data,
+    ghost_data,
+)
+
 logger = logging.getLogger(__name__)
 
 # Model label -> the subject its events name. A link table's changes are changes of
@@ -42,17 +53,6 @@ EVENT_MODELS = {
     "blog.Tag": "tag",
     "blog.Post_tags": "post",
 }
-
-VISIBLE, SCHEDULED, HIDDEN, ABSENT = "visible", "scheduled", "hidden", "absent"
-
-
-@dataclass
-class Seen:
-    """A subject as readers could see it at one moment."""
-
-    state: str
-    shape: dict | None = None  # the API shape while visible
-    publish_at: datetime | None = None  # while scheduled
 
 
 @dataclass
@@ -117,98 +117,12 @@ def _tag_seen(pk: int, using: str) -> Seen:
 SEEN = {"post": _post_seen, "tag": _tag_seen}
 
 
-# --- Deciding ----------------------------------------------------------------------
-
-_VOLATILE = {"previous", "next", "related"}  # the neighbours' changes, not its own
-
-
-def changed_fields(before: dict, after: dict) -> dict:
-    """`data.previous`: the fields that changed, with their old values."""
-    return {
-        name: value
-        for name, value in before.items()
-        if name not in _VOLATILE and after.get(name) != value
-    }
-
-
-def decide(subject: str, before: Seen, after: Seen) -> str | None:
-    """The event type for a change from `before` to `after`, or None."""
-    was, now = before.state == VISIBLE, after.state == VISIBLE
-    if subject == "tag":
-        if not was and now:
-            return "tag.created"
-        if was and not now:
-            return "tag.deleted"
-        if was and changed_fields(before.shape, after.shape):
-            return "tag.updated"
-        return None
-    if now and not was:
-        return f"{subject}.published"
-    if was and now:
-        return (
-            f"{subject}.updated" if changed_fields(before.shape, after.shape) else None
-        )
-    if was:
-        return (
-            f"{subject}.deleted" if after.state == ABSENT else f"{subject}.unpublished"
-        )
-    if after.state == SCHEDULED and (
-        before.state != SCHEDULED or before.publish_at != after.publish_at
-    ):
-        return f"{subject}.scheduled"
-    return None
-
-
-def surrogate_keys(subject: str, *shapes: dict | None) -> list[str]:
-    """The keys a change of this subject touches: the subject, every collection
-    that lists it, the tags it carries and the posts beside it (their previous and
-    next links name it), before and after."""
-    keys = [f"{subject}-{shape['id']}" for shape in shapes if shape]
-    if subject == "post":
-        keys += ["posts", "tags", "sitemap"]
-        for shape in filter(None, shapes):
-            keys += [f"tag-{tag['id']}" for tag in shape["tags"]]
-            keys += [
-                f"post-{link['id']}"
-                for link in (shape["previous"], shape["next"])
-                if link
-            ]
-    elif subject == "tag":
-        keys += ["tags", "posts", "sitemap"]
-    return list(dict.fromkeys(keys))
-
-
-def event_data(subject: str, kind: str, before: Seen, after: Seen) -> dict:
-    shown = after.shape if after.state == VISIBLE else before.shape
-    if shown is None:  # scheduled: the post as it will be seen, read from the row
-        shown = {}
-    previous = (
-        changed_fields(before.shape, after.shape)
-        if before.shape and after.shape
-        else {}
-    )
-    if kind.endswith(".scheduled"):
-        previous = {}
-    return {
-        subject: shown,
-        "previous": previous,
-        "surrogate_keys": surrogate_keys(subject, before.shape, after.shape),
-    }
-
-
-def ghost_data(subject: str, before: Seen, after: Seen) -> dict:
-    """Ghost's webhook body: `{"post": {"current": {...}, "previous": {...}}}`."""
-    current = after.shape or {}
-    previous = changed_fields(before.shape, current) if before.shape else {}
-    return {subject: {"current": current, "previous": previous}}
-
-
 # --- Recording ---------------------------------------------------------------------
 
 
-def _lock_revision(using: str) -> None:
+def lock_event_order(using: str = DEFAULT_DB_ALIAS) -> None:
     """Serialise event writers with every other content change (`blog.outbox`):
-    event ids then follow commit order."""
+    event ids then follow commit order. Every insert of an event comes after it."""
     from blog.models import ContentRevision
 
     list(ContentRevision.objects.using(using).select_for_update().filter(pk=1)[:1])
@@ -250,7 +164,7 @@ def write_event(
     events = Event.objects.using(using)
     if event_id is not None and events.filter(pk=event_id).update(**values):
         return event_id
-    _lock_revision(using)
+    lock_event_order(using)
     return Event.objects.using(using).create(**values).pk
 
 
@@ -328,7 +242,7 @@ def bulk_change(post_ids: list[int], using: str = DEFAULT_DB_ALIAS) -> None:
             status=Post.Status.PUBLISHED, published_at__gt=now
         ).values_list("pk", "published_at")
     )
-    _lock_revision(using)
+    lock_event_order(using)
     Event.objects.using(using).create(
         type="content.imported",
         broadcast=False,
@@ -350,7 +264,7 @@ def publish_due(now: datetime | None = None, limit: int = 100) -> int:
         return 0
     emitted = 0
     with transaction.atomic():
-        _lock_revision(DEFAULT_DB_ALIAS)
+        lock_event_order(DEFAULT_DB_ALIAS)
         rows = list(
             due.select_for_update(skip_locked=True).order_by("publish_at")[:limit]
         )

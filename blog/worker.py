@@ -82,15 +82,20 @@ def _debounce(endpoint: WebhookEndpoint, event_ids: list[int]) -> int:
     """A build hook gets one request per `WEBHOOK_DEBOUNCE_SECONDS` at most: new
     events join the request still waiting, else start one due when the window
     since the last request has passed."""
-    waiting = endpoint.deliveries.filter(
-        status=Delivery.Status.PENDING, attempts=0
-    ).first()
+    now = timezone.now()
+    # Never one being sent right now: it left with the events it had. Locked, so
+    # a worker claiming it meanwhile makes the lease check fail here.
+    waiting = (
+        endpoint.deliveries.select_for_update()
+        .filter(status=Delivery.Status.PENDING, attempts=0)
+        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+        .first()
+    )
     if waiting is not None:
         waiting.event_id = event_ids[-1]
         waiting.coalesced = F("coalesced") + len(event_ids)
         waiting.save(update_fields=["event", "coalesced"])
         return 1
-    now = timezone.now()
     last = endpoint.deliveries.order_by("-id").values_list("created_at", flat=True)
     last_request = last.first()
     window = timedelta(seconds=settings.WEBHOOK_DEBOUNCE_SECONDS)
@@ -206,14 +211,18 @@ def deliver_due(pool: ThreadPoolExecutor | None = None) -> int:
 
 def send_test_event(endpoint: WebhookEndpoint) -> Delivery:
     """A `webhook.test` event for this endpoint alone (the admin's button)."""
-    event = Event.objects.create(
-        type="webhook.test",
-        broadcast=False,
-        purged_at=timezone.now(),
-        data={"message": "A test event from writing-api.", "surrogate_keys": []},
-        ghost_data={"post": {"current": {}, "previous": {}}},
-    )
-    return Delivery.objects.create(endpoint=endpoint, event=event)
+    with transaction.atomic():
+        # Even an event no endpoint fans out must not take an id ahead of an
+        # uncommitted one: the cursors would pass over that one.
+        events.lock_event_order()
+        event = Event.objects.create(
+            type="webhook.test",
+            broadcast=False,
+            purged_at=timezone.now(),
+            data={"message": "A test event from writing-api.", "surrogate_keys": []},
+            ghost_data={"post": {"current": {}, "previous": {}}},
+        )
+        return Delivery.objects.create(endpoint=endpoint, event=event)
 
 
 def redeliver(delivery: Delivery) -> Delivery:

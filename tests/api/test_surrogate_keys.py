@@ -1,10 +1,10 @@
 """Every cacheable answer names what it shows in `CACHE_TAG_HEADER`, and the keys a
-change purges (`blog.events.surrogate_keys`) reach every answer that showed it."""
+change purges (`blog.event_rules.surrogate_keys`) reach every answer that showed it."""
 
 import pytest
 
 from api import caching
-from blog import events
+from blog import event_rules
 from blog.models import Post
 from blog.outbox import Event
 from tests.wsgi import wsgi_get
@@ -113,6 +113,6 @@ def test_a_publish_purges_a_key_of_every_answer_it_changes(
     purged = set(event.data["surrogate_keys"])
     for path, answer_keys in before.items():
         assert answer_keys & purged, path
-    assert events.surrogate_keys("post", event.data["post"]) == [
+    assert event_rules.surrogate_keys("post", event.data["post"]) == [
         key for key in event.data["surrogate_keys"] if key in purged
     ]

@@ -1,0 +1,102 @@
+"""Which event a change makes, and what it carries: pure rules over what readers saw
+before and after it (`blog.events` reads those states and records the result)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+VISIBLE, SCHEDULED, HIDDEN, ABSENT = "visible", "scheduled", "hidden", "absent"
+
+
+@dataclass
+class Seen:
+    """A subject as readers could see it at one moment."""
+
+    state: str
+    shape: dict | None = None  # the API shape while visible
+    publish_at: datetime | None = None  # while scheduled
+
+
+_VOLATILE = {"previous", "next", "related"}  # the neighbours' changes, not its own
+
+
+def changed_fields(before: dict, after: dict) -> dict:
+    """`data.previous`: the fields that changed, with their old values."""
+    return {
+        name: value
+        for name, value in before.items()
+        if name not in _VOLATILE and after.get(name) != value
+    }
+
+
+def decide(subject: str, before: Seen, after: Seen) -> str | None:
+    """The event type for a change from `before` to `after`, or None."""
+    was, now = before.state == VISIBLE, after.state == VISIBLE
+    if subject == "tag":
+        if not was and now:
+            return "tag.created"
+        if was and not now:
+            return "tag.deleted"
+        if was and changed_fields(before.shape, after.shape):
+            return "tag.updated"
+        return None
+    if now and not was:
+        return f"{subject}.published"
+    if was and now:
+        return (
+            f"{subject}.updated" if changed_fields(before.shape, after.shape) else None
+        )
+    if was:
+        return (
+            f"{subject}.deleted" if after.state == ABSENT else f"{subject}.unpublished"
+        )
+    if after.state == SCHEDULED and (
+        before.state != SCHEDULED or before.publish_at != after.publish_at
+    ):
+        return f"{subject}.scheduled"
+    return None
+
+
+def surrogate_keys(subject: str, *shapes: dict | None) -> list[str]:
+    """The keys a change of this subject touches: the subject, every collection
+    that lists it, the tags it carries and the posts beside it (their previous and
+    next links name it), before and after."""
+    keys = [f"{subject}-{shape['id']}" for shape in shapes if shape]
+    if subject == "post":
+        keys += ["posts", "tags", "sitemap"]
+        for shape in filter(None, shapes):
+            keys += [f"tag-{tag['id']}" for tag in shape["tags"]]
+            keys += [
+                f"post-{link['id']}"
+                for link in (shape["previous"], shape["next"])
+                if link
+            ]
+    elif subject == "tag":
+        keys += ["tags", "posts", "sitemap"]
+    return list(dict.fromkeys(keys))
+
+
+def event_data(subject: str, kind: str, before: Seen, after: Seen) -> dict:
+    shown = after.shape if after.state == VISIBLE else before.shape
+    if shown is None:  # scheduled: the post as it will be seen, read from the row
+        shown = {}
+    previous = (
+        changed_fields(before.shape, after.shape)
+        if before.shape and after.shape
+        else {}
+    )
+    if kind.endswith(".scheduled"):
+        previous = {}
+    return {
+        subject: shown,
+        "previous": previous,
+        "surrogate_keys": surrogate_keys(subject, before.shape, after.shape),
+    }
+
+
+def ghost_data(subject: str, before: Seen, after: Seen) -> dict:
+    """Ghost's webhook body: `{"post": {"current": {...}, "previous": {...}}}`."""
+    current = after.shape or {}
+    previous = changed_fields(before.shape, current) if before.shape else {}
+    return {subject: {"current": current, "previous": previous}}
