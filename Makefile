@@ -29,7 +29,7 @@ run: $(STAMP)
 	@echo "  API        http://$(HOST):$(PORT)/api/v1/"
 	@echo "  API docs   http://$(HOST):$(PORT)/api/v1/docs/  (ReDoc: /api/v1/redoc/)"
 	@echo "  Admin      http://$(HOST):$(PORT)/$(ADMIN_PATH)"
-	@echo "  Webhooks   $(PY) manage.py add_webhook URL  (the worker below delivers them)"
+	@echo "  Webhooks   DJANGO_DEBUG=true $(PY) manage.py add_webhook URL  (the worker delivers them)"
 	@echo
 	@# The worker (webhooks, CDN purges, scheduled publishes) beside the server,
 	@# stopped with it.

@@ -169,13 +169,17 @@ class Delivery(models.Model):
     leased_until = models.DateTimeField(null=True, blank=True)
     # Build hooks: how many events this one request stands for.
     coalesced = models.PositiveIntegerField(default=1)
+    # Redeliveries and test events, asked for in the admin: sent at once, not
+    # queued behind a retrying delivery (and never holding others back).
+    manual = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
-        verbose_name_plural = "deliveries"
+        verbose_name = "webhook delivery"
+        verbose_name_plural = "webhook deliveries"
         indexes = [
             models.Index(fields=["endpoint", "status", "id"], name="delivery_queue"),
             models.Index(

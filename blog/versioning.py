@@ -168,6 +168,12 @@ def _publish_committed() -> None:
         logger.exception("Could not publish the new content version.")
 
 
+def publish_current() -> None:
+    """Make the cache's copy at least as new as the database row now (the worker,
+    before a CDN purge). Never raises: a cache that is away is read around."""
+    _publish_committed()
+
+
 def renew() -> ContentVersion:
     """Bump the version now and publish it (`manage.py renew_content_version`,
     after `migrate`, a restore, a failover, raw SQL or `loaddata`). The new number

@@ -1,7 +1,7 @@
 """The background worker (`manage.py run_worker`): everything after a commit.
 
-Each step, in order: the scheduled-publish tick (`events.publish_due`), fanning new
-events out into deliveries, sending due deliveries, purging the CDN, and now and
+Each step, in order: the scheduled-publish tick (`events.publish_due`), purging the
+CDN, fanning new events out into deliveries, sending due deliveries, and now and
 then pruning old rows. All of it is read from and written to the database; there
 is no broker. Several workers may run at once: rows are claimed with
 `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite serialises writers
@@ -29,7 +29,7 @@ from django.db import close_old_connections, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from blog import cdn, events, webhooks
+from blog import cdn, events, versioning, webhooks
 from blog.outbox import Delivery, DeliveryAttempt, Event, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ def _claim(now) -> list[Delivery]:
     older_pending = Delivery.objects.filter(
         endpoint=OuterRef("endpoint"),
         status=Delivery.Status.PENDING,
+        manual=False,
         id__lt=OuterRef("id"),
     )
     # Longer than one attempt can take (its total timeout), plus recording it.
@@ -128,7 +129,7 @@ def _claim(now) -> list[Delivery]:
             .filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
             .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
             .filter(endpoint__active=True)
-            .exclude(Exists(older_pending))
+            .filter(Q(manual=True) | ~Exists(older_pending))
             .select_related("endpoint", "event")
             .order_by("id")[:CLAIM_LIMIT]
         )
@@ -222,12 +223,18 @@ def send_test_event(endpoint: WebhookEndpoint) -> Delivery:
             data={"message": "A test event from writing-api.", "surrogate_keys": []},
             ghost_data={"post": {"current": {}, "previous": {}}},
         )
-        return Delivery.objects.create(endpoint=endpoint, event=event)
+        return Delivery.objects.create(endpoint=endpoint, event=event, manual=True)
 
 
 def redeliver(delivery: Delivery) -> Delivery:
-    """Send a finished delivery's event again, as a new delivery (same webhook-id)."""
-    return Delivery.objects.create(endpoint=delivery.endpoint, event=delivery.event)
+    """Send a delivery's event again now (same webhook-id): a pending one is made
+    due at once, a finished one is sent again as a new delivery."""
+    if delivery.status == Delivery.Status.PENDING:
+        Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+        return delivery
+    return Delivery.objects.create(
+        endpoint=delivery.endpoint, event=delivery.event, manual=True
+    )
 
 
 # --- CDN purges ----------------------------------------------------------------------
@@ -251,6 +258,11 @@ def purge_pending() -> int:
             return len(ids)
         Event.objects.filter(pk__in=ids).update(purge_due_at=now + PURGE_LEASE)
     keys = {key for _, data in rows for key in data.get("surrogate_keys", [])}
+    # The CDN refetches at once: the API must already answer with the change. The
+    # committing process copied the new version to the shared cache, unless that
+    # write failed; API processes would then notice within the recheck interval,
+    # after the CDN had stored the old answer again. Copy it here first.
+    versioning.publish_current()
     try:
         cdn.purge(keys)
     except cdn.PurgeError as error:
@@ -295,9 +307,11 @@ def prune(now=None) -> int:
 def step(pool: ThreadPoolExecutor | None = None) -> int:
     """One round of every kind of work; how much was done."""
     done = events.publish_due()
+    # Purges first: a slow webhook receiver (up to its timeout) must not hold
+    # the CDN back.
+    done += purge_pending()
     done += fan_out()
     done += deliver_due(pool)
-    done += purge_pending()
     return done
 
 

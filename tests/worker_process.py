@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.gunicorn_server import ROOT, _database_url
@@ -28,14 +29,22 @@ class WorkerProcess:
         }
         self.processes: list[subprocess.Popen] = []
 
-    def start(self) -> subprocess.Popen:
-        log = (self.log_dir / f"worker-{len(self.processes)}.log").open("w")
+    def start(self, *, wait: bool = True) -> subprocess.Popen:
+        """A new worker; by default once it is past Django's start-up (about half
+        a second), so that timings measure its work, not its boot."""
+        path = self.log_dir / f"worker-{len(self.processes)}.log"
+        log = path.open("w")
         process = subprocess.Popen(
             [sys.executable, "manage.py", "run_worker"],
             cwd=ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
         self.processes.append(process)
+        deadline = time.monotonic() + 30
+        while wait and "Worker started" not in path.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"The worker did not start:\n{path.read_text()}")
+            time.sleep(0.02)
         return process
 
     def kill(self, process: subprocess.Popen) -> None:

@@ -386,3 +386,27 @@ def test_old_finished_deliveries_are_pruned(receiver, commit, settings):
     worker.prune()
     assert not Delivery.objects.exists()
     assert Event.objects.count() == 1  # the newest stays: cursors point at it
+
+
+def test_a_test_event_and_redeliver_do_not_wait_behind_a_retry(receiver, commit):
+    hook = endpoint(receiver)
+    receiver.script(Reply(status=500))
+    with commit():
+        PostFactory(title="First")
+    with commit():
+        PostFactory(title="Second")
+    run_until_idle()
+    assert len(receiver.requests) == 1  # First failed; Second waits behind it
+    worker.send_test_event(hook)
+    run_until_idle()
+    assert json.loads(receiver.requests[-1].body)["type"] == "webhook.test"
+    # Redeliver on the retrying one: now, and the queue behind it follows.
+    stuck = Delivery.objects.filter(status="pending").order_by("id").first()
+    worker.redeliver(stuck)
+    run_until_idle()
+    titles = [
+        json.loads(r.body)["data"]["post"]["title"]
+        for r in receiver.requests
+        if json.loads(r.body)["type"] == "post.published"
+    ]
+    assert titles == ["First", "First", "Second"]
