@@ -80,7 +80,7 @@ def header_value(keys: list[str]) -> str:
     return separator.join(keys)
 
 
-def annotate(response, keys: SurrogateKeys | None, request_path: str = "") -> None:
+def annotate(response, keys: SurrogateKeys | None) -> None:
     """Set the header on a response about to be stored or sent."""
     name = header_name()
     if not name or keys is None:

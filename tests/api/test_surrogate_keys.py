@@ -116,3 +116,18 @@ def test_a_publish_purges_a_key_of_every_answer_it_changes(
     assert event_rules.surrogate_keys("post", event.data["post"]) == [
         key for key in event.data["surrogate_keys"] if key in purged
     ]
+
+
+def test_every_public_endpoint_declares_its_surrogate_keys():
+    """A new cacheable endpoint without keys would never be purged at the CDN."""
+    from api import urls
+
+    undeclared = [
+        str(pattern.pattern)
+        for pattern in urls.urlpatterns
+        if (policy := caching.declared_policy(pattern.callback)) is not None
+        and policy.public
+        and pattern.callback is not urls.views.not_found  # no content to name
+        and policy.keys is None
+    ]
+    assert undeclared == []
