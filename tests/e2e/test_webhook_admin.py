@@ -9,6 +9,7 @@ import re
 import threading
 
 import pytest
+from django.db import connections
 from standardwebhooks.webhooks import Webhook
 
 from blog import worker
@@ -34,7 +35,15 @@ def draft(site):
 @pytest.fixture
 def running_worker(site):
     stop = threading.Event()
-    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+
+    def run() -> None:
+        try:
+            worker.run(stop)
+        finally:
+            # Its own connection: left open, the test database could not be dropped.
+            connections.close_all()
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     yield
     stop.set()
