@@ -94,6 +94,17 @@ def _make_blog() -> dict:
 
 
 @pytest.fixture
+def receiver(settings):
+    """A local HTTP receiver for webhooks and CDN purges (tests/receiver.py);
+    loopback webhook addresses allowed."""
+    from tests.receiver import Receiver
+
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    with Receiver() as running:
+        yield running
+
+
+@pytest.fixture
 def production_app():
     """`config.wsgi.application`'s stack. Like Django's test client, it must not close
     the test's database connection at the start and end of each request."""

@@ -8,17 +8,10 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from blog import worker
 from blog.outbox import Delivery, WebhookEndpoint
 from tests.factories import PostFactory
-from tests.receiver import Receiver, Reply
+from tests.receiver import Reply
 
 pytestmark = pytest.mark.django_db
 ADD = "/admin/blog/webhookendpoint/add/"
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.WEBHOOK_ALLOW_PRIVATE = True
-    with Receiver() as running:
-        yield running
 
 
 def test_the_form_refuses_a_private_address_with_a_clear_error(admin_client, settings):

@@ -13,16 +13,9 @@ from standardwebhooks.webhooks import Webhook
 from blog import webhooks, worker
 from blog.outbox import Delivery, Event, WebhookEndpoint
 from tests.factories import PostFactory
-from tests.receiver import Receiver, Reply
+from tests.receiver import Reply
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.WEBHOOK_ALLOW_PRIVATE = True
-    with Receiver() as running:
-        yield running
 
 
 @pytest.fixture

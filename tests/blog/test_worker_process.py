@@ -19,12 +19,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def receiver():
-    with Receiver() as running:
-        yield running
-
-
-@pytest.fixture
 def workers(tmp_path):
     running = WorkerProcess(tmp_path, WEBHOOK_TIMEOUT_SECONDS="2")
     yield running

@@ -15,15 +15,9 @@ from standardwebhooks.webhooks import Webhook
 from blog import worker
 from tests.e2e.browser import OUTPUT, PASSWORD
 from tests.factories import PostFactory
-from tests.receiver import Receiver, Reply
+from tests.receiver import Reply
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def receiver():
-    with Receiver() as running:
-        yield running
 
 
 @pytest.fixture
