@@ -49,10 +49,15 @@ def fan_out() -> int:
     """Give every active endpoint the events committed since its cursor; the
     number of deliveries made or updated."""
     made = 0
+    latest = Event.objects.order_by("-id").values_list("id", flat=True).first()
+    # Read first, outside a transaction: an idle worker takes no write lock (on
+    # SQLite every transaction takes it at BEGIN).
+    if (
+        latest is None
+        or not WebhookEndpoint.objects.filter(active=True, cursor__lt=latest).exists()
+    ):
+        return 0
     with transaction.atomic():
-        latest = Event.objects.order_by("-id").values_list("id", flat=True).first()
-        if latest is None:
-            return 0
         endpoints = (
             WebhookEndpoint.objects.select_for_update(skip_locked=True)
             .filter(active=True, cursor__lt=latest)
@@ -123,13 +128,19 @@ def _claim(now) -> list[Delivery]:
     )
     # Longer than one attempt can take (its total timeout), plus recording it.
     lease = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + LEASE_MARGIN)
+    due = (
+        Delivery.objects.filter(
+            status=Delivery.Status.PENDING, next_attempt_at__lte=now
+        )
+        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+        .filter(endpoint__active=True)
+        .filter(Q(manual=True) | ~Exists(older_pending))
+    )
+    if not due.exists():  # no write lock while idle
+        return []
     with transaction.atomic():
         claimed = list(
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
-            .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
-            .filter(endpoint__active=True)
-            .filter(Q(manual=True) | ~Exists(older_pending))
+            due.select_for_update(skip_locked=True, of=("self",))
             .select_related("endpoint", "event")
             .order_by("id")[:CLAIM_LIMIT]
         )
@@ -243,10 +254,12 @@ def redeliver(delivery: Delivery) -> Delivery:
 def purge_pending() -> int:
     """Purge the keys of committed events at the CDN; the number of events done."""
     now = timezone.now()
+    pending = Event.objects.filter(purged_at__isnull=True, purge_due_at__lte=now)
+    if not pending.exists():  # no write lock while idle
+        return 0
     with transaction.atomic():
         rows = list(
-            Event.objects.select_for_update(skip_locked=True)
-            .filter(purged_at__isnull=True, purge_due_at__lte=now)
+            pending.select_for_update(skip_locked=True)
             .order_by("id")
             .values_list("id", "data")[:PURGE_LIMIT]
         )
