@@ -45,15 +45,23 @@ class HttpCache:
     public: bool
     parameters: QueryParameters = NONE
     keys: SurrogateKeys | None = None
+    # False for answers of one fixed type whatever `Accept` says (feeds): the
+    # early layer then serves them without DRF's JSON negotiation.
+    negotiated: bool = True
 
 
 PRIVATE = HttpCache(public=False)
 
 
 def public(
-    parameters: QueryParameters = NONE, *, keys: SurrogateKeys | None = None
+    parameters: QueryParameters = NONE,
+    *,
+    keys: SurrogateKeys | None = None,
+    negotiated: bool = True,
 ) -> HttpCache:
-    return HttpCache(public=True, parameters=parameters, keys=keys)
+    return HttpCache(
+        public=True, parameters=parameters, keys=keys, negotiated=negotiated
+    )
 
 
 def declared_policy(view) -> HttpCache | None:
@@ -431,7 +439,11 @@ class CachedResponseApp:
         if retry_after is not None:
             return throttling.throttled_wsgi(retry_after, start_response)
         policy = prepare(environ)
-        if policy is None or not policy.public or not answers_json(environ):
+        if (
+            policy is None
+            or not policy.public
+            or (policy.negotiated and not answers_json(environ))
+        ):
             return self.application(environ, start_response)
         version = _version_or_none(environ)
         if version is None:  # the database is away: Django answers (a 503)

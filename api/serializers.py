@@ -263,9 +263,19 @@ class IndexEntrySerializer(serializers.Serializer):
     )
 
 
+class FeedLinksSerializer(serializers.Serializer):
+    rss = serializers.URLField(help_text="RSS 2.0 (`application/rss+xml`).")
+    atom = serializers.URLField(help_text="Atom 1.0 (`application/atom+xml`).")
+    json = serializers.URLField(help_text="JSON Feed 1.1 (`application/feed+json`).")
+
+
 class ApiRootSerializer(serializers.Serializer):
     posts = serializers.URLField()
     tags = serializers.URLField()
     index = serializers.URLField()
     schema = serializers.URLField()
     docs = serializers.URLField()
+    feeds = FeedLinksSerializer(
+        help_text="The newest posts with their full content, site-wide; "
+        "`/api/v1/tags/{slug}/feeds/{rss,atom,json}/` for one tag."
+    )

@@ -1,6 +1,6 @@
 from django.urls import path, re_path, register_converter
 
-from api import views
+from api import feeds, views
 from api.converters import SlugConverter
 
 register_converter(SlugConverter, "contentslug")
@@ -21,6 +21,18 @@ urlpatterns = [
         name="tag-posts",
     ),
     path("index/", views.IndexView.as_view(), name="index"),
+    *(
+        path(f"feeds/{name}/", feeds.feed_view(name), name=f"feed-{name}")
+        for name in feeds.FORMATS
+    ),
+    *(
+        path(
+            f"tags/<contentslug:slug>/feeds/{name}/",
+            feeds.feed_view(name),
+            name=f"tag-feed-{name}",
+        )
+        for name in feeds.FORMATS
+    ),
     path("preview/<str:token>/", views.PreviewView.as_view(), name="preview"),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.SwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -41,9 +41,12 @@ class ApiRootView(generics.GenericAPIView):
     @extend_schema(operation_id="getApiRoot", tags=["meta"])
     def get(self, request, *args, **kwargs) -> Response:
         names = ("posts", "tags", "index", "schema", "docs")
-        return Response(
-            {name: reverse(f"api:{name}", request=request) for name in names}
-        )
+        links = {name: reverse(f"api:{name}", request=request) for name in names}
+        links["feeds"] = {
+            name: reverse(f"api:feed-{name}", request=request)
+            for name in ("rss", "atom", "json")
+        }
+        return Response(links)
 
 
 @extend_schema_view(get=extend_schema(operation_id="listPosts", tags=["posts"]))

@@ -272,6 +272,17 @@ FRONTEND_POST_URL = env_str("FRONTEND_POST_URL", default="")
 # request to take them from (webhook bodies).
 API_PUBLIC_URL = env_str("API_PUBLIC_URL", default="http://127.0.0.1:8000")
 
+# The front-end's origin: relative links in content leaving the API (feeds) are
+# made absolute against it.
+SITE_URL = env_str("SITE_URL", default="")
+# Feeds' title and description (until the site settings live in the admin).
+SITE_TITLE = env_str("SITE_TITLE", default="writing-api")
+SITE_DESCRIPTION = env_str("SITE_DESCRIPTION", default="An engineering blog.")
+FEED_ITEMS = env_int("FEED_ITEMS", default=20)
+# The feed's own public address when the front-end proxies it, e.g.
+# `https://www.example.com/{format}.xml` (`{tag}` for tag feeds); unset, the API's.
+FEED_PUBLIC_URL = env_str("FEED_PUBLIC_URL", default="")
+
 # --- Publishing events: webhooks, surrogate keys, CDN purges (blog/worker.py) -------
 
 # The header carrying a response's surrogate keys; `Cache-Tag` (Cloudflare) is

@@ -1,0 +1,214 @@
+"""RSS 2.0, Atom 1.0 and JSON Feed 1.1 of the newest visible posts, site-wide and per
+tag (the contract's "Feeds"), on Django's syndication framework.
+
+The framework writes the XML; its documented hooks add what it leaves out: the full
+content (`content:encoded`, Atom `content type="html"`, JSON Feed `content_html`),
+`updated` on every entry, stable GUIDs (`urn:uuid:<post id>`) and the JSON Feed
+generator. Text that XML 1.0 cannot carry (control characters) is dropped, so no
+post can break a feed, and every relative URL in a post's HTML is made absolute
+against `SITE_URL`: a feed reader has no page to resolve it against.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC
+from urllib.parse import urljoin
+
+import orjson
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+
+from api.caching import public
+from api.errors import json_error
+from api.surrogate import SurrogateKeys
+from blog import derived
+from blog.models import Post
+
+# Outside XML 1.0's characters: C0 controls but tab, newline and carriage return;
+# lone surrogates; U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+_HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def xml_text(value: str | None) -> str:
+    return _NOT_XML.sub("", value or "")
+
+
+def absolute_html(html: str) -> str:
+    """Relative `href`/`src` values made absolute against `SITE_URL` (left as they
+    are when it is unset); fragments and URLs with a scheme are kept."""
+    base = settings.SITE_URL
+    if not base:
+        return html
+
+    def absolute(match: re.Match) -> str:
+        name, value = match.groups()
+        if not value or value.startswith("#") or _HAS_SCHEME.match(value):
+            return match.group(0)
+        return f'{name}="{urljoin(base.rstrip("/") + "/", value)}"'
+
+    return _URL_ATTRIBUTE.sub(absolute, html)
+
+
+class RssWithContent(Rss201rev2Feed):
+    content_type = "application/rss+xml; charset=utf-8"
+
+    def rss_attributes(self) -> dict:
+        attributes = super().rss_attributes()
+        attributes["xmlns:content"] = "http://purl.org/rss/1.0/modules/content/"
+        return attributes
+
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content:encoded", item["content_html"])
+
+
+class AtomWithContent(Atom1Feed):
+    content_type = "application/atom+xml; charset=utf-8"
+
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content", item["content_html"], {"type": "html"})
+
+
+def _iso(moment) -> str | None:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+class JsonFeed(SyndicationFeed):
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
+
+    content_type = "application/feed+json; charset=utf-8"
+
+    def write(self, outfile, encoding) -> None:
+        feed = self.feed
+        document = {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": feed["title"],
+            "home_page_url": feed["link"],
+            "feed_url": feed["feed_url"],
+            "description": feed["description"],
+            "language": feed["language"],
+            "authors": [{"name": feed["author_name"]}] if feed["author_name"] else [],
+            "items": [
+                {
+                    "id": item["unique_id"],
+                    "url": item["link"],
+                    "title": item["title"],
+                    "summary": item["description"],
+                    "content_html": item["content_html"],
+                    "date_published": _iso(item["pubdate"]),
+                    "date_modified": _iso(item["updateddate"]),
+                    "tags": list(item["categories"]),
+                }
+                for item in self.items
+            ],
+        }
+        outfile.write(orjson.dumps(document).decode())
+
+
+FORMATS = {"rss": RssWithContent, "atom": AtomWithContent, "json": JsonFeed}
+
+
+def public_post_url(post: Post, request: HttpRequest) -> str:
+    """The post's page on the front-end (`FRONTEND_POST_URL`), else its API URL."""
+    template = settings.FRONTEND_POST_URL
+    if template:
+        return template.replace("{slug}", post.slug)
+    return request.build_absolute_uri(
+        reverse("api:post-detail", kwargs={"slug": post.slug})
+    )
+
+
+class PostFeed(Feed):
+    """The newest `FEED_ITEMS` visible posts, full content, in one format."""
+
+    def __init__(self, format_name: str, request: HttpRequest) -> None:
+        # One per request: its methods read the request (absolute URLs).
+        self.format_name = format_name
+        self.feed_type = FORMATS[format_name]
+        self.request = request
+
+    def get_object(self, request, *args, **kwargs):
+        slug = kwargs.get("slug")
+        return None if slug is None else derived.tag_directory().by_slug[slug]
+
+    def items(self, tag) -> list[Post]:
+        posts = Post.objects.published().for_detail().newest_first()
+        if tag is not None:
+            posts = posts.with_any_tag([tag])
+        return list(posts[: settings.FEED_ITEMS])
+
+    def title(self, tag) -> str:
+        name = xml_text(settings.SITE_TITLE)
+        return name if tag is None else f"{name}: {xml_text(tag.name)}"
+
+    def description(self, tag) -> str:
+        if tag is not None and tag.description:
+            return xml_text(tag.description)
+        return xml_text(settings.SITE_DESCRIPTION)
+
+    def link(self, tag) -> str:
+        return settings.SITE_URL or self.request.build_absolute_uri(reverse("api:root"))
+
+    def feed_url(self, tag) -> str:
+        template = settings.FEED_PUBLIC_URL
+        if template and (tag is None) != ("{tag}" in template):
+            return template.replace("{format}", self.format_name).replace(
+                "{tag}", tag.slug if tag else ""
+            )
+        path = self.request.path
+        return self.request.build_absolute_uri(path)
+
+    def author_name(self, tag) -> str:
+        return xml_text(settings.SITE_TITLE)
+
+    def item_title(self, post: Post) -> str:
+        return xml_text(post.title)
+
+    def item_description(self, post: Post) -> str:
+        return xml_text(post.summary)
+
+    def item_link(self, post: Post) -> str:
+        return public_post_url(post, self.request)
+
+    def item_guid(self, post: Post) -> str:
+        return f"urn:uuid:{post.uuid}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, post: Post):
+        return post.published_at
+
+    def item_updateddate(self, post: Post):
+        return max(post.updated_at, post.published_at)
+
+    def item_categories(self, post: Post) -> list[str]:
+        directory = derived.tag_directory()
+        return [xml_text(tag.name) for tag in directory.entries_for(post.tag_ids)]
+
+    def item_extra_kwargs(self, post: Post) -> dict:
+        return {"content_html": xml_text(absolute_html(post.body_html))}
+
+
+def feed_view(format_name: str):
+    """A feed as a view of the API: GET and HEAD only, an unknown tag is the JSON
+    404, and the response cache, validators and surrogate keys apply."""
+
+    def view(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+        if request.method not in {"GET", "HEAD"}:
+            response = json_error(405, f'Method "{request.method}" not allowed.')
+            response["Allow"] = "GET, HEAD"
+            return response
+        if slug is not None and slug not in derived.tag_directory().by_slug:
+            return json_error(404, "Not found.")
+        feed = PostFeed(format_name, request)
+        return feed(request, slug=slug) if slug else feed(request)
+
+    view.http_cache = public(keys=SurrogateKeys(("posts",)), negotiated=False)
+    return view
