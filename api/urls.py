@@ -1,6 +1,6 @@
 from django.urls import path, re_path, register_converter
 
-from api import feeds, views
+from api import feeds, sitemaps, views
 from api.converters import SlugConverter
 
 register_converter(SlugConverter, "contentslug")
@@ -33,6 +33,8 @@ urlpatterns = [
         )
         for name in feeds.FORMATS
     ),
+    path("sitemap.xml", sitemaps.index, name="sitemap"),
+    path("sitemaps/<slug:section>.xml", sitemaps.section, name="sitemap-section"),
     path("preview/<str:token>/", views.PreviewView.as_view(), name="preview"),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.SwaggerView.as_view(url_name="api:schema"), name="docs"),

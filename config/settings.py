@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",  # its templates (api/sitemaps.py)
     "corsheaders",
     "rest_framework",
     "django_filters",
@@ -267,6 +268,7 @@ API_SEARCH_MAX_LENGTH = 200
 PREVIEW_TOKEN_MAX_AGE = env_int("PREVIEW_TOKEN_MAX_AGE", default=3600)
 FRONTEND_PREVIEW_URL = env_str("FRONTEND_PREVIEW_URL", default="")
 FRONTEND_POST_URL = env_str("FRONTEND_POST_URL", default="")
+FRONTEND_TAG_URL = env_str("FRONTEND_TAG_URL", default="")
 
 # Where this API is reached from outside: absolute URLs in content rendered with no
 # request to take them from (webhook bodies).

@@ -1,0 +1,164 @@
+"""Sitemaps of the front-end's pages (the contract's "Sitemaps"), on Django's sitemap
+framework: an index, and a section per kind of page whose front-end template
+(`FRONTEND_POST_URL`, `FRONTEND_TAG_URL`) is set, split every 50,000 URLs.
+
+The site and the API do not share a host: each section's protocol and domain come
+from its template (`get_protocol`/`get_domain`), its paths from the template with
+the slug filled in. The index's `lastmod` of a section is one aggregate query.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
+from django.db.models import F, Max, Q
+from django.db.models.functions import Greatest
+from django.http import Http404, HttpRequest, HttpResponse
+
+from api.caching import public
+from api.errors import json_error
+from api.parameters import QueryParameters, positive_integer
+from api.surrogate import SurrogateKeys
+from blog.models import Post, Tag
+
+URLS_PER_SITEMAP = 50_000
+
+
+class FrontEndSitemap(Sitemap):
+    limit = URLS_PER_SITEMAP
+    setting = ""
+
+    def template(self) -> str:
+        return getattr(settings, self.setting)
+
+    def get_protocol(self, protocol=None) -> str:
+        return urlsplit(self.template()).scheme or "https"
+
+    def get_domain(self, site=None) -> str:
+        return urlsplit(self.template()).netloc
+
+    def location(self, item) -> str:
+        parts = urlsplit(self.template().replace("{slug}", item.slug))
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    def lastmod(self, item):
+        return item.changed
+
+
+class PostSitemap(FrontEndSitemap):
+    setting = "FRONTEND_POST_URL"
+
+    def items(self):
+        return (
+            Post.objects.published()
+            .annotate(changed=Greatest(F("updated_at"), F("published_at")))
+            .only("slug", "updated_at", "published_at")
+            .newest_first()
+        )
+
+    def get_latest_lastmod(self):
+        return self.items().aggregate(latest=Max("changed"))["latest"]
+
+
+class TagSitemap(FrontEndSitemap):
+    """Tags with a visible post; a tag page changes when one of its posts does."""
+
+    setting = "FRONTEND_TAG_URL"
+
+    def _visible_posts(self) -> Q:
+        return Q(posts__in=Post.objects.published())
+
+    def items(self):
+        return (
+            Tag.objects.annotate(
+                changed=Max(
+                    Greatest(F("posts__updated_at"), F("posts__published_at")),
+                    filter=self._visible_posts(),
+                )
+            )
+            .filter(changed__isnull=False)
+            .only("slug")
+            .order_by("name")
+        )
+
+    def get_latest_lastmod(self):
+        return (
+            Post.objects.published()
+            .filter(tags__isnull=False)
+            .aggregate(latest=Max(Greatest(F("updated_at"), F("published_at"))))
+        )["latest"]
+
+
+SECTIONS = {"posts": PostSitemap, "tags": TagSitemap}
+
+
+def configured_sections() -> dict[str, Sitemap]:
+    """The sections whose front-end template is set."""
+    return {
+        name: section()
+        for name, section in SECTIONS.items()
+        if getattr(settings, section.setting)
+    }
+
+
+def _xml(response: HttpResponse) -> HttpResponse:
+    response["Content-Type"] = "application/xml; charset=utf-8"
+    return response
+
+
+def _safe_method(request: HttpRequest) -> HttpResponse | None:
+    if request.method in {"GET", "HEAD"}:
+        return None
+    response = json_error(405, f'Method "{request.method}" not allowed.')
+    response["Allow"] = "GET, HEAD"
+    return response
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    refused = _safe_method(request)
+    if refused is not None:
+        return refused
+    response = sitemap_views.index(
+        request, configured_sections(), sitemap_url_name="api:sitemap-section"
+    )
+    response.render()
+    return _xml(response)
+
+
+def section(request: HttpRequest, section: str) -> HttpResponse:
+    refused = _safe_method(request)
+    if refused is not None:
+        return refused
+    sections = configured_sections()
+    if section not in sections:
+        return json_error(404, "Not found.")
+    page = request.GET.get("p", "1")
+    if not page.isascii() or not page.isdigit() or int(page) < 1:
+        return json_error(
+            400,
+            "Invalid parameter.",
+            [
+                {
+                    "parameter": "p",
+                    "code": "invalid",
+                    "detail": "A page number: 1, 2, 3 ...",
+                }
+            ],
+        )
+    try:
+        response = sitemap_views.sitemap(request, sections, section=section)
+        response.render()
+    except Http404:
+        return json_error(404, f"Page {page} of this sitemap is empty.")
+    return _xml(response)
+
+
+index.http_cache = public(keys=SurrogateKeys(("sitemap",)), negotiated=False)
+section.http_cache = public(
+    QueryParameters(single=frozenset({"p"}), normalisers={"p": positive_integer(1)}),
+    keys=SurrogateKeys(("sitemap",)),
+    negotiated=False,
+)
