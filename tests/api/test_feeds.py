@@ -116,7 +116,7 @@ def test_relative_links_in_content_are_made_absolute_against_site_url(
 
 def test_control_characters_never_break_a_feed(api, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        PostFactory(title="Bell\x07 and \x1b escape", summary="nul\x00 here",
+        PostFactory(title="Bell\x07 and \x1b escape", summary="start\x01 of heading",
                     body="Text with \x0b vertical tab")  # fmt: skip
     for name in ("rss", "atom"):
         feed = parsed(api, f"/api/v1/feeds/{name}/")
