@@ -42,6 +42,8 @@ CASE_LABELS = {
     "detail": "post detail",
     "tags": "tags",
     "index": "index",
+    "rss": "RSS feed, 20 full posts",
+    "sitemap": "sitemap index",
 }
 VARIANTS = ("uncached", "warm", "304", "throttled")
 # The throttled variant: warm hits with the rate limit on (counted, never reached);
@@ -114,6 +116,9 @@ def app_environment(
         "REDIS_URL": settings.redis_url,
         "API_RESPONSE_CACHE": "true" if cache else "false",
         "API_THROTTLE_RATE": throttle,
+        # The sitemap index lists a section only for a front-end template.
+        "FRONTEND_POST_URL": "https://www.example.com/writing/{slug}",
+        "FRONTEND_TAG_URL": "https://www.example.com/topics/{slug}/",
     }
 
 
@@ -154,6 +159,8 @@ def case_paths(settings: Settings, server: Gunicorn) -> tuple[dict[str, str], li
         "detail": f"/api/v1/posts/{detail}/",
         "tags": "/api/v1/tags/",
         "index": "/api/v1/index/",
+        "rss": "/api/v1/feeds/rss/",
+        "sitemap": "/api/v1/sitemap.xml",
     }
     return {key: paths[key] for key in settings.cases}, notes
 
