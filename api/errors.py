@@ -51,6 +51,16 @@ def json_error(
     )
 
 
+def refuse_unsafe_method(request) -> HttpResponse | None:
+    """The JSON 405 for a plain Django view of the API (feeds, sitemaps) asked
+    anything but GET or HEAD; None when the method is one of those."""
+    if request.method in {"GET", "HEAD"}:
+        return None
+    response = json_error(405, f'Method "{request.method}" not allowed.')
+    response["Allow"] = "GET, HEAD"
+    return response
+
+
 def _parameter_errors(detail) -> list[dict]:
     """Flatten DRF's {"param": [ErrorDetail, ...]} into one entry per message."""
     if isinstance(detail, dict):

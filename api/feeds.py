@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 
 from api.caching import public
-from api.errors import json_error
+from api.errors import json_error, refuse_unsafe_method
 from api.surrogate import SurrogateKeys
 from blog import derived
 from blog.models import Post
@@ -201,10 +201,9 @@ def feed_view(format_name: str):
     404, and the response cache, validators and surrogate keys apply."""
 
     def view(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-        if request.method not in {"GET", "HEAD"}:
-            response = json_error(405, f'Method "{request.method}" not allowed.')
-            response["Allow"] = "GET, HEAD"
-            return response
+        refused = refuse_unsafe_method(request)
+        if refused is not None:
+            return refused
         if slug is not None and slug not in derived.tag_directory().by_slug:
             return json_error(404, "Not found.")
         feed = PostFeed(format_name, request)

@@ -19,7 +19,7 @@ from django.db.models.functions import Greatest
 from django.http import Http404, HttpRequest, HttpResponse
 
 from api.caching import public
-from api.errors import json_error
+from api.errors import json_error, refuse_unsafe_method
 from api.parameters import QueryParameters, positive_integer
 from api.surrogate import SurrogateKeys
 from blog.models import Post, Tag
@@ -109,16 +109,8 @@ def _xml(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _safe_method(request: HttpRequest) -> HttpResponse | None:
-    if request.method in {"GET", "HEAD"}:
-        return None
-    response = json_error(405, f'Method "{request.method}" not allowed.')
-    response["Allow"] = "GET, HEAD"
-    return response
-
-
 def index(request: HttpRequest) -> HttpResponse:
-    refused = _safe_method(request)
+    refused = refuse_unsafe_method(request)
     if refused is not None:
         return refused
     response = sitemap_views.index(
@@ -129,7 +121,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def section(request: HttpRequest, section: str) -> HttpResponse:
-    refused = _safe_method(request)
+    refused = refuse_unsafe_method(request)
     if refused is not None:
         return refused
     sections = configured_sections()
