@@ -19,7 +19,6 @@ the same transaction; the worker's tick (`publish_due()`) turns each due row int
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,8 +42,6 @@ from blog.event_rules import (
     event_data,
     ghost_data,
 )
-
-logger = logging.getLogger(__name__)
 
 # Model label -> the subject its events name. A link table's changes are changes of
 # the posts on either side.
