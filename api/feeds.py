@@ -11,6 +11,7 @@ against `SITE_URL`: a feed reader has no page to resolve it against.
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC
 from urllib.parse import urljoin
@@ -25,7 +26,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFee
 from api.caching import public
 from api.errors import json_error, refuse_unsafe_method
 from api.surrogate import SurrogateKeys
-from blog import derived
+from blog import derived, feed_posts
 from blog.models import Post
 
 # Outside XML 1.0's characters: C0 controls but tab, newline and carriage return;
@@ -55,7 +56,17 @@ def absolute_html(html: str) -> str:
     return _URL_ATTRIBUTE.sub(absolute, html)
 
 
-class RssWithContent(Rss201rev2Feed):
+class WrittenOnce:
+    """Django's XML generators write every tag to the response: hundreds of small
+    writes, each re-encoded and copied. Build the document in memory, write it once."""
+
+    def write(self, outfile, encoding) -> None:
+        buffer = io.StringIO()
+        super().write(buffer, encoding)
+        outfile.write(buffer.getvalue())
+
+
+class RssWithContent(WrittenOnce, Rss201rev2Feed):
     content_type = "application/rss+xml; charset=utf-8"
 
     def rss_attributes(self) -> dict:
@@ -68,7 +79,7 @@ class RssWithContent(Rss201rev2Feed):
         handler.addQuickElement("content:encoded", item["content_html"])
 
 
-class AtomWithContent(Atom1Feed):
+class AtomWithContent(WrittenOnce, Atom1Feed):
     content_type = "application/atom+xml; charset=utf-8"
 
     def add_item_elements(self, handler, item) -> None:
@@ -139,10 +150,7 @@ class PostFeed(Feed):
         return None if slug is None else derived.tag_directory().by_slug[slug]
 
     def items(self, tag) -> list[Post]:
-        posts = Post.objects.published().for_detail().newest_first()
-        if tag is not None:
-            posts = posts.with_any_tag([tag])
-        return list(posts[: settings.FEED_ITEMS])
+        return feed_posts.newest_posts(tag)  # compiled once
 
     def title(self, tag) -> str:
         name = xml_text(settings.SITE_TITLE)

@@ -12,7 +12,7 @@ from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, models
 
-from blog.statements import Param, Statement, instances
+from blog.statements import Param, Statement, instances, loaded_columns
 
 RELATED_LIMIT = 3
 LINK_FIELDS = ("uuid", "slug", "title", "published_at")
@@ -32,18 +32,6 @@ def _visible() -> models.QuerySet:
     return Post.objects.published()
 
 
-def _columns_of(queryset: models.QuerySet) -> tuple[str, ...]:
-    """The columns `queryset` loads: the model's fields it does not defer, in the
-    model's order (as `Model.from_db` takes them), then its annotations."""
-    loaded = queryset.query.get_select_mask()
-    own = [
-        field.attname
-        for field in queryset.model._meta.concrete_fields
-        if not loaded or field in loaded
-    ]
-    return (*own, *queryset.query.annotations)
-
-
 # Each statement loads what the ORM's own queryset for that use loads.
 _SHAPES = {
     "detail": lambda: _visible().for_detail(),
@@ -54,7 +42,7 @@ _SHAPES = {
 
 @cache
 def _columns(kind: str) -> tuple[str, ...]:
-    return _columns_of(_SHAPES[kind]())
+    return loaded_columns(_SHAPES[kind]())
 
 
 # Each builds its queryset on first use, when the models are loaded.

@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    Expression,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce, Now
 
 if TYPE_CHECKING:
@@ -20,6 +28,8 @@ LISTING_FIELDS = (
 # What the writing index reads besides the visible-order keys; an index carries
 # them (see Post.Meta), so building the index never reads the table.
 INDEX_ENTRY_COLUMNS = ("slug", "title", "summary")
+# What a feed entry shows: a listing's fields and the rendered body, not its source.
+FEED_FIELDS = (*LISTING_FIELDS, "body_html")
 
 
 class PostQuerySet(models.QuerySet):
@@ -50,6 +60,11 @@ class PostQuerySet(models.QuerySet):
     def with_any_tag(self, tags: list[Tag]) -> PostQuerySet:
         """Posts carrying at least one of `tags` (an EXISTS: no duplicate rows)."""
         return self.filter(Exists(self._tag_links(tags)))
+
+    def with_tag(self, tag_id: int | Expression) -> PostQuerySet:
+        """Posts carrying the tag with this id (or an expression of it: a `Param`
+        in a compiled statement)."""
+        return self.filter(Exists(self._links_to(tag_id)))
 
     def with_all_tags(self, tags: list[Tag]) -> PostQuerySet:
         """Posts carrying every one of `tags`."""
@@ -97,6 +112,10 @@ class PostQuerySet(models.QuerySet):
     def for_listing(self) -> PostQuerySet:
         """Everything a list serializer reads, in one query (tags by id)."""
         return self.only(*LISTING_FIELDS).with_tag_ids()
+
+    def for_feed(self) -> PostQuerySet:
+        """Everything a feed entry shows, in one query (tags by id)."""
+        return self.only(*FEED_FIELDS).with_tag_ids()
 
     def for_detail(self) -> PostQuerySet:
         """Everything a full post shows, without the (large) stored search vector."""
@@ -172,13 +191,15 @@ class PostQuerySet(models.QuerySet):
         return cls._links_to([tag.id for tag in tags])
 
     @staticmethod
-    def _links_to(tag_ids: list[int] | QuerySet) -> QuerySet:
-        """The outer post's links to any of `tag_ids` (ids, or a subquery of them)."""
+    def _links_to(tag_ids: list[int] | QuerySet | int | Expression) -> QuerySet:
+        """The outer post's links to any of `tag_ids` (ids, or a subquery of them),
+        or to the one tag with this id (or an expression of it)."""
         from blog.models import Post
 
-        return Post.tags.through.objects.filter(
-            post_id=OuterRef("pk"), tag_id__in=tag_ids
-        )
+        links = Post.tags.through.objects.filter(post_id=OuterRef("pk"))
+        if isinstance(tag_ids, list | QuerySet):
+            return links.filter(tag_id__in=tag_ids)
+        return links.filter(tag_id=tag_ids)
 
 
 class TagQuerySet(models.QuerySet):

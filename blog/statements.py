@@ -87,6 +87,19 @@ class Statement:
         return list(compiler.results_iter([fetched], tuple_expected=True))
 
 
+def loaded_columns(queryset: QuerySet) -> tuple[str, ...]:
+    """The columns `queryset` loads: the model's fields it does not defer, in the
+    model's order (as `Model.from_db` and `instances` take them), then its
+    annotations."""
+    loaded = queryset.query.get_select_mask()
+    own = [
+        field.attname
+        for field in queryset.model._meta.concrete_fields
+        if not loaded or field in loaded
+    ]
+    return (*own, *queryset.query.annotations)
+
+
 def instances(
     model: type[models.Model],
     names: tuple[str, ...],

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from blog.models import Post
-from tests.factories import PostFactory
+from tests.factories import PostFactory, TagFactory
 from tests.wsgi import wsgi_get
 
 pytestmark = pytest.mark.django_db
@@ -166,6 +166,22 @@ def test_feeds_answer_304_and_refuse_other_methods(api, blog):
     refused = api.post("/api/v1/feeds/rss/")
     assert refused.status_code == 405
     assert refused.json()["status"] == 405
+
+
+@pytest.mark.parametrize("name", ["rss", "atom", "json"])
+def test_a_feed_costs_one_query_for_its_posts_whatever_their_number(
+    api, content_version, django_assert_num_queries, name, settings
+):
+    tags = [TagFactory() for _ in range(3)]
+    for n in range(25):
+        PostFactory(tags=tags[: n % 3 + 1])
+    with django_assert_num_queries(2):  # the tag directory, the posts with tag ids
+        assert api.get(f"/api/v1/feeds/{name}/").status_code == 200
+    settings.FEED_ITEMS = 5  # the directory is kept for the content version
+    with django_assert_num_queries(1):
+        response = api.get(f"/api/v1/tags/{tags[0].slug}/feeds/{name}/")
+    assert response.status_code == 200
+    assert response.content.count(b"urn:uuid:") == 5
 
 
 def test_a_warm_feed_is_answered_by_the_early_cache_layer(

@@ -105,7 +105,17 @@ def test_sitemaps_answer_304(api, blog, front_end):
 
 
 def test_the_index_reads_each_sections_lastmod_in_one_query(
-    api, blog, front_end, content_version, django_assert_max_num_queries
+    api, blog, front_end, content_version, django_assert_num_queries
 ):
-    with django_assert_max_num_queries(4):  # counts, then one aggregate per section
+    with django_assert_num_queries(4):  # per section: its count, its lastmod
         assert api.get("/api/v1/sitemap.xml").status_code == 200
+
+
+@pytest.mark.parametrize("name", ["posts", "tags"])
+def test_a_section_costs_two_queries_whatever_its_size(
+    api, blog, front_end, content_version, django_assert_num_queries, name
+):
+    for _ in range(10):
+        PostFactory(tags=[blog["tags"]["engineering"]])
+    with django_assert_num_queries(2):  # its count, its page of URLs
+        assert api.get(f"/api/v1/sitemaps/{name}.xml").status_code == 200

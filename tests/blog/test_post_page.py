@@ -156,3 +156,22 @@ def test_a_statement_must_select_what_it_orders_by():
     )
     with pytest.raises(ValueError, match="orders by"):
         statement.rows()
+
+
+@pytest.mark.parametrize("limit", [20, 5])
+def test_feed_posts_are_the_orms_newest_posts(shuffled_blog, settings, limit):
+    from blog import feed_posts
+    from blog.querysets import FEED_FIELDS
+
+    settings.FEED_ITEMS = limit
+    newest = Post.objects.published().for_feed().newest_first()
+    for tag in [None, *shuffled_blog]:
+        expected = list((newest if tag is None else newest.with_any_tag([tag]))[:limit])
+        assert expected, "every tag has a visible post"
+        posts = feed_posts.newest_posts(tag)
+        assert posts == expected
+        for loaded, other in zip(posts, expected, strict=True):
+            assert loaded.get_deferred_fields() == other.get_deferred_fields()
+            assert _loaded(loaded, FEED_FIELDS) == _loaded(other, FEED_FIELDS)
+            assert sorted(loaded.tag_ids or []) == sorted(other.tag_ids or [])
+    assert len(feed_posts.newest_posts()) == min(limit, newest.count())
