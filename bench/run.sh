@@ -52,3 +52,8 @@ driver_pid=""
 if [[ ${BENCH_WEBHOOKS:-true} != false ]]; then
     .venv/bin/python bench/webhooks.py
 fi
+
+# The sitemaps of 100,000 posts: render time, size, URL count (bench/results/sitemap.md).
+if [[ ${BENCH_SITEMAP:-true} != false ]]; then
+    .venv/bin/python bench/sitemap.py
+fi

@@ -1,5 +1,6 @@
 """Sitemaps of the front-end's pages (the contract's "Sitemaps")."""
 
+from datetime import UTC
 from xml.etree import ElementTree
 
 import pytest
@@ -53,6 +54,21 @@ def test_sections_list_front_end_urls_of_visible_content_only(api, blog, front_e
         "https://www.example.com/topics/elixir/",
         "https://www.example.com/topics/career/",
     }
+
+
+def test_each_url_carries_its_resources_last_change(api, blog, front_end):
+    root = ElementTree.fromstring(api.get("/api/v1/sitemaps/posts.xml").content)
+    lastmods = {
+        url.find(f"{NS}loc").text: url.find(f"{NS}lastmod").text
+        for url in root.iter(f"{NS}url")
+    }
+    post = blog["posts"]["both"]
+    changed = max(post.updated_at, post.published_at).astimezone(UTC)
+    assert lastmods["https://www.example.com/writing/both"] == (
+        f"{changed:%Y-%m-%dT%H:%M:%SZ}"
+    )
+    tags = ElementTree.fromstring(api.get("/api/v1/sitemaps/tags.xml").content)
+    assert all(url.find(f"{NS}lastmod").text for url in tags.iter(f"{NS}url"))
 
 
 def test_a_section_whose_template_is_unset_is_left_out(api, blog, settings):
