@@ -22,9 +22,11 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from django.views.decorators.csrf import csrf_exempt
 
 from api.caching import public
 from api.errors import json_error, refuse_unsafe_method
+from api.schema import PlainOperation, path_parameter
 from api.surrogate import SurrogateKeys
 from blog import derived, feed_posts
 from blog.models import Post
@@ -125,6 +127,96 @@ class JsonFeed(SyndicationFeed):
 
 FORMATS = {"rss": RssWithContent, "atom": AtomWithContent, "json": JsonFeed}
 
+_TEXT = {"type": "string"}
+# Every key JsonFeed.write sends, always.
+_JSON_FEED_REQUIRED = [
+    "version", "title", "home_page_url", "feed_url", "description", "language",
+    "authors", "items",
+]  # fmt: skip
+_JSON_FEED_ITEM_REQUIRED = [
+    "id", "url", "title", "summary", "content_html", "date_published",
+    "date_modified", "tags",
+]  # fmt: skip
+_TIME = {"type": "string", "format": "date-time"}
+JSON_FEED_COMPONENTS = {
+    "JsonFeed": {
+        "type": "object",
+        "description": "A JSON Feed 1.1 document (https://jsonfeed.org/version/1.1).",
+        "required": _JSON_FEED_REQUIRED,
+        "properties": {
+            "version": {"type": "string", "enum": ["https://jsonfeed.org/version/1.1"]},
+            "title": _TEXT,
+            "home_page_url": {"type": "string", "format": "uri"},
+            "feed_url": {"type": "string", "format": "uri"},
+            "description": _TEXT,
+            "language": _TEXT,
+            "authors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {"name": _TEXT},
+                },
+            },
+            "items": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/JsonFeedItem"},
+            },
+        },
+    },
+    "JsonFeedItem": {
+        "type": "object",
+        "required": _JSON_FEED_ITEM_REQUIRED,
+        "properties": {
+            "id": {
+                "type": "string",
+                "description": "`urn:uuid:<post id>`: never changes.",
+                "example": "urn:uuid:5f0c6a8e-3b1d-4c47-9a51-2f7e1c9d0b42",
+            },
+            "url": {
+                "type": "string",
+                "format": "uri",
+                "description": "The post's `public_url`, else its `url`.",
+            },
+            "title": _TEXT,
+            "summary": _TEXT,
+            "content_html": {
+                "type": "string",
+                "description": "The sanitised `body_html`, relative URLs made "
+                "absolute against `SITE_URL`.",
+            },
+            "date_published": _TIME,
+            "date_modified": _TIME,
+            "tags": {"type": "array", "items": _TEXT, "description": "Tag names."},
+        },
+    },
+}
+JSON_FEED_REF = "#/components/schemas/JsonFeed"
+_XML_DOCUMENT = {"type": "string", "description": "The XML document."}
+_MEDIA = {
+    "rss": ("RSS 2.0", "application/rss+xml", _XML_DOCUMENT),
+    "atom": ("Atom 1.0", "application/atom+xml", _XML_DOCUMENT),
+    "json": ("JSON Feed 1.1", "application/feed+json", {"$ref": JSON_FEED_REF}),
+}
+
+
+def feed_operation(format_name: str, tagged: bool) -> PlainOperation:
+    label, media_type, schema = _MEDIA[format_name]
+    whose = "one tag's" if tagged else "the site's"
+    return PlainOperation(
+        operation_id=f"get{'Tag' if tagged else ''}{label.split()[0].title()}Feed",
+        description=f"{label} of {whose} newest `FEED_ITEMS` (default 20) visible "
+        "posts, with their full content; ETag, Last-Modified and 304 as on the JSON "
+        "endpoints.",
+        returns=f"The {label} document.",
+        tag="feeds",
+        media_type=media_type,
+        schema=schema,
+        parameters=(path_parameter("slug", "The tag's slug."),) if tagged else (),
+        components=JSON_FEED_COMPONENTS if format_name == "json" else {},
+        not_found="No visible tag with this slug." if tagged else None,
+    )
+
 
 def public_post_url(post: Post, request: HttpRequest) -> str:
     """The post's page on the front-end (`FRONTEND_POST_URL`), else its API URL."""
@@ -204,10 +296,11 @@ class PostFeed(Feed):
         return {"content_html": xml_text(absolute_html(post.body_html))}
 
 
-def feed_view(format_name: str):
+def feed_view(format_name: str, tagged: bool):
     """A feed as a view of the API: GET and HEAD only, an unknown tag is the JSON
     404, and the response cache, validators and surrogate keys apply."""
 
+    @csrf_exempt  # read-only: any other method is the JSON 405, not CSRF's 403
     def view(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         refused = refuse_unsafe_method(request)
         if refused is not None:
@@ -218,4 +311,5 @@ def feed_view(format_name: str):
         return feed(request, slug=slug) if slug else feed(request)
 
     view.http_cache = public(keys=SurrogateKeys(("posts",)), negotiated=False)
+    view.openapi = feed_operation(format_name, tagged)
     return view

@@ -1,6 +1,11 @@
 """OpenAPI schema: parameter documentation, the Error component, and hooks."""
 
+import re
+from dataclasses import dataclass, field
+
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+
+API_PATH_PREFIX = "/api/v1/"
 
 ERROR_COMPONENT = {
     "type": "object",
@@ -93,4 +98,102 @@ def add_error_responses(result, generator, request, public):
                 if parameter["in"] == "query":
                     # The contract: an empty parameter (`?tag=`) is ignored.
                     parameter["allowEmptyValue"] = True
+    return result
+
+
+# --- Plain Django views (feeds, sitemaps) -------------------------------------------
+# drf-spectacular documents DRF views only. A plain view of the API declares its
+# operation (`view.openapi = PlainOperation(...)`) beside its code, and
+# `add_plain_views` puts it in the document; tests/api/test_schema.py fails for a
+# route of the API that is in neither.
+
+PLAIN_ERRORS = {
+    "400": ERROR_RESPONSES["400"],
+    "404": ERROR_RESPONSES["404"],
+    "405": "Only GET and HEAD are allowed.",
+    "429": ERROR_RESPONSES["429"],
+    "503": ERROR_RESPONSES["503"],
+}
+_ROUTE_VARIABLE = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+@dataclass(frozen=True)
+class PlainOperation:
+    """The OpenAPI operation of a plain view: its 200 body (one media type), its
+    parameters, and the components its schema refers to."""
+
+    operation_id: str
+    description: str
+    returns: str  # the 200's description
+    tag: str
+    media_type: str
+    schema: dict
+    parameters: tuple[dict, ...] = ()
+    components: dict = field(default_factory=dict)
+    not_found: str | None = None  # when it can answer 404, why
+
+    def as_openapi(self) -> dict:
+        responses = {
+            "200": {
+                "description": self.returns,
+                "content": {self.media_type: {"schema": self.schema}},
+            }
+        }
+        reference = {"$ref": "#/components/schemas/Error"}
+        for status, description in PLAIN_ERRORS.items():
+            if status == "404":
+                if self.not_found is None:
+                    continue
+                description = self.not_found
+            responses[status] = {
+                "description": description,
+                "content": {"application/json": {"schema": reference}},
+            }
+        responses["414"] = URI_TOO_LONG
+        return {
+            "operationId": self.operation_id,
+            "description": self.description,
+            "tags": [self.tag],
+            **({"parameters": list(self.parameters)} if self.parameters else {}),
+            "responses": responses,
+        }
+
+
+def path_parameter(name: str, description: str, schema: dict | None = None) -> dict:
+    return {
+        "in": "path",
+        "name": name,
+        "required": True,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def openapi_path(route: str) -> str:
+    """`tags/<contentslug:slug>/feeds/rss/` as the document's
+    `/api/v1/tags/{slug}/feeds/rss/`."""
+    return API_PATH_PREFIX + _ROUTE_VARIABLE.sub(r"{\1}", route)
+
+
+def plain_routes() -> list[tuple[str, object]]:
+    """(OpenAPI path, view) of every route of the API that is a plain view."""
+    from api import urls
+
+    return [
+        (openapi_path(str(pattern.pattern)), pattern.callback)
+        for pattern in urls.urlpatterns
+        if not hasattr(pattern.callback, "cls")  # DRF views have `cls`
+    ]
+
+
+def add_plain_views(result, generator, request, public):
+    paths = result.setdefault("paths", {})
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for path, view in plain_routes():
+        declared = getattr(view, "openapi", None)
+        if declared is None:
+            continue
+        paths[path] = {"get": declared.as_openapi()}
+        schemas.update(declared.components)
+    result["paths"] = dict(sorted(paths.items()))  # as drf-spectacular sorts them
     return result

@@ -273,6 +273,9 @@ class ApiRootSerializer(serializers.Serializer):
     posts = serializers.URLField()
     tags = serializers.URLField()
     index = serializers.URLField()
+    sitemap = serializers.URLField(
+        help_text="The sitemap index of the front-end's pages (`application/xml`)."
+    )
     schema = serializers.URLField()
     docs = serializers.URLField()
     feeds = FeedLinksSerializer(

@@ -25,10 +25,12 @@ from django.core.paginator import InvalidPage
 from django.db.models import F, Max, Q
 from django.db.models.functions import Greatest
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from api.caching import public
 from api.errors import json_error, refuse_unsafe_method
 from api.parameters import QueryParameters, positive_integer
+from api.schema import PlainOperation, path_parameter
 from api.surrogate import SurrogateKeys
 from blog.models import Post, Tag
 
@@ -120,6 +122,7 @@ def _xml(response: HttpResponse) -> HttpResponse:
     return response
 
 
+@csrf_exempt  # read-only: any other method is the JSON 405, not CSRF's 403
 def index(request: HttpRequest) -> HttpResponse:
     refused = refuse_unsafe_method(request)
     if refused is not None:
@@ -131,6 +134,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return _xml(response)
 
 
+@csrf_exempt
 def section(request: HttpRequest, section: str) -> HttpResponse:
     refused = refuse_unsafe_method(request)
     if refused is not None:
@@ -138,7 +142,7 @@ def section(request: HttpRequest, section: str) -> HttpResponse:
     sections = configured_sections()
     if section not in sections:
         return json_error(404, "Not found.")
-    page = request.GET.get("p", "1")
+    page = request.GET.get("p") or "1"  # an empty parameter is ignored, as elsewhere
     if not page.isascii() or not page.isdigit() or int(page) < 1:
         return json_error(
             400,
@@ -179,6 +183,42 @@ def urlset(sitemap: FrontEndSitemap, items) -> str:
     return "".join(parts)
 
 
+_XML = {"type": "string", "description": "The XML document."}
+index.openapi = PlainOperation(
+    operation_id="getSitemapIndex",
+    description="A sitemap index (sitemaps.org protocol) of the sections whose "
+    "front-end template is set (`FRONTEND_POST_URL`, `FRONTEND_TAG_URL`), each with "
+    "the `lastmod` of its newest change; the posts section is split every 50,000 "
+    "URLs (`?p=2`...).",
+    returns="The sitemap index.",
+    tag="sitemaps",
+    media_type="application/xml",
+    schema=_XML,
+)
+section.openapi = PlainOperation(
+    operation_id="getSitemap",
+    description="One page of a sitemap section: the front-end URL (`<loc>`) and last "
+    "change (`<lastmod>`) of every visible post or tag, at most 50,000.",
+    returns="The sitemap (a `<urlset>`).",
+    tag="sitemaps",
+    media_type="application/xml",
+    schema=_XML,
+    parameters=(
+        path_parameter(
+            "section", "The section.", {"type": "string", "enum": list(SECTIONS)}
+        ),
+        {
+            "in": "query",
+            "name": "p",
+            "required": False,
+            "description": "The page of the section, from 1.",
+            "schema": {"type": "integer", "minimum": 1, "default": 1},
+            "allowEmptyValue": True,  # the contract: an empty parameter is ignored
+        },
+    ),
+    not_found="The section's front-end template is unset, or the page is past the "
+    "last.",
+)
 index.http_cache = public(keys=SurrogateKeys(("sitemap",)), negotiated=False)
 section.http_cache = public(
     QueryParameters(single=frozenset({"p"}), normalisers={"p": positive_integer(1)}),

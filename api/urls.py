@@ -22,13 +22,13 @@ urlpatterns = [
     ),
     path("index/", views.IndexView.as_view(), name="index"),
     *(
-        path(f"feeds/{name}/", feeds.feed_view(name), name=f"feed-{name}")
+        path(f"feeds/{name}/", feeds.feed_view(name, False), name=f"feed-{name}")
         for name in feeds.FORMATS
     ),
     *(
         path(
             f"tags/<contentslug:slug>/feeds/{name}/",
-            feeds.feed_view(name),
+            feeds.feed_view(name, True),
             name=f"tag-feed-{name}",
         )
         for name in feeds.FORMATS

@@ -40,7 +40,7 @@ class ApiRootView(generics.GenericAPIView):
 
     @extend_schema(operation_id="getApiRoot", tags=["meta"])
     def get(self, request, *args, **kwargs) -> Response:
-        names = ("posts", "tags", "index", "schema", "docs")
+        names = ("posts", "tags", "index", "sitemap", "schema", "docs")
         links = {name: reverse(f"api:{name}", request=request) for name in names}
         links["feeds"] = {
             name: reverse(f"api:feed-{name}", request=request)

@@ -357,6 +357,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
+        "api.schema.add_plain_views",
     ],
     "DISABLE_ERRORS_AND_WARNINGS": False,
 }

@@ -45,6 +45,9 @@ def gunicorn_url(transactional_db, tmp_path):
         "DJANGO_LOG_LEVEL": "WARNING",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": "",
+        # The sitemaps list a section only for a front-end template.
+        "FRONTEND_POST_URL": "https://www.example.com/writing/{slug}",
+        "FRONTEND_TAG_URL": "https://www.example.com/topics/{slug}/",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_ACCESS_LOG": "",
     }

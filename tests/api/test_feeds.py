@@ -184,6 +184,23 @@ def test_a_feed_costs_one_query_for_its_posts_whatever_their_number(
     assert response.content.count(b"urn:uuid:") == 5
 
 
+@pytest.mark.parametrize("method", ["POST", "DELETE", "QUERY"])
+def test_other_methods_are_the_json_405_on_every_feed_and_sitemap(blog, method):
+    from django.test import Client
+
+    from api.schema import plain_routes
+
+    client = Client(enforce_csrf_checks=True)  # as a browser or a fuzzer meets it
+    paths = [path for path, _view in plain_routes() if "^" not in path]
+    assert len(paths) == 8
+    for path in paths:
+        concrete = path.replace("{slug}", "engineering").replace("{section}", "posts")
+        response = client.generic(method, concrete)
+        assert response.status_code == 405, (concrete, response.content[:200])
+        assert response.json()["status"] == 405
+        assert response["Allow"] == "GET, HEAD"
+
+
 def test_a_warm_feed_is_answered_by_the_early_cache_layer(
     production_app, blog, content_version, django_assert_num_queries
 ):

@@ -61,9 +61,24 @@ def test_every_error_status_is_declared_with_the_error_shape(generated):
         assert ref == "#/components/schemas/Error"
     assert "404" in paths["/api/v1/posts/{slug}/"]["get"]["responses"]
     for path in paths.values():
-        assert {"400", "405", "406", "414", "429", "503"} <= set(
-            path["get"]["responses"]
-        )
+        responses = path["get"]["responses"]
+        assert {"400", "405", "414", "429", "503"} <= set(responses)
+        # 406 is for a JSON answer asked for in another format; feeds and
+        # sitemaps are served whatever the Accept header says.
+        json_answer = "application/json" in responses["200"]["content"]
+        assert ("406" in responses) == json_answer
+
+
+def test_every_route_of_the_api_is_in_the_schema(generated):
+    from api.schema import plain_routes
+
+    documented = set(yaml.safe_load(generated)["paths"])
+    plain = {path for path, view in plain_routes()}
+    catch_all = "/api/v1/^.*$"  # the JSON 404 for anything else
+    assert plain - {catch_all} <= documented, (
+        "A plain view of the API has no `openapi = PlainOperation(...)`."
+    )
+    assert {"/api/v1/feeds/rss/", "/api/v1/sitemaps/{section}.xml"} <= documented
 
 
 def test_list_parameters_carry_types_and_bounds(generated):

@@ -33,7 +33,17 @@ OPERATIONS = {
     "getTag": "api.tags.get_tag",
     "listTagPosts": "api.tags.list_tag_posts",
     "getPreview": "api.preview.get_preview",
+    **{
+        f"get{tag}{name}Feed": f"api.feeds.get_{tag.lower()}{'_' if tag else ''}"
+        f"{name.lower()}_feed"
+        for tag in ("", "Tag")
+        for name in ("Rss", "Atom", "Json")
+    },
+    "getSitemapIndex": "api.sitemaps.get_sitemap_index",
+    "getSitemap": "api.sitemaps.get_sitemap",
 }
+# The README's generator configuration: XML answers (feeds, sitemaps) read as text.
+CONFIG = Path(__file__).parents[1] / "sdk" / "openapi-python-client.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +62,8 @@ def generation(tmp_path_factory) -> SimpleNamespace:
             output,
             "--meta",
             "none",
+            "--config",
+            CONFIG,
         ],
         capture_output=True,
         text=True,
@@ -324,3 +336,62 @@ def test_the_client_parses_a_400_into_the_error_model_naming_the_parameter(
     assert [(item.parameter, item.code) for item in error.errors] == [
         ("tag", "unknown_tag")
     ]
+
+
+EVERY_TITLE = ["Newest", "Career post", "Both tags", "Oldest"]  # newest first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_reads_the_feeds(sdk, api_client, small_blog):
+    import feedparser
+
+    for tag, arguments in (("", ()), ("Tag", ("elixir",))):
+        for name in ("Rss", "Atom"):
+            operation = getattr(sdk, f"get{tag}{name}Feed")
+            text = operation.sync(*arguments, client=api_client)
+            assert isinstance(text, str)
+            feed = feedparser.parse(text)
+            assert not feed.bozo, feed.get("bozo_exception")
+            titles = [entry.title for entry in feed.entries]
+            assert titles == (["Both tags"] if tag else EVERY_TITLE)
+    feed = sdk.getJsonFeed.sync(client=api_client)
+    assert isinstance(feed, sdk.models.JsonFeed)
+    assert_nothing_undeclared(feed)
+    assert [item.title for item in feed.items] == EVERY_TITLE
+    assert feed.items[2].tags == ["Elixir", "Engineering"]
+    assert isinstance(feed.items[0].date_published, datetime)
+    tagged = sdk.getTagJsonFeed.sync("elixir", client=api_client)
+    assert [item.title for item in tagged.items] == ["Both tags"]
+    missing = sdk.getTagRssFeed.sync_detailed("no-such-tag", client=api_client)
+    assert missing.status_code == 404
+    assert isinstance(missing.parsed, sdk.models.Error)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_reads_the_sitemaps(sdk, api_client, small_blog, settings):
+    from xml.etree import ElementTree
+
+    settings.FRONTEND_POST_URL = "https://www.example.com/writing/{slug}"
+    settings.FRONTEND_TAG_URL = "https://www.example.com/topics/{slug}/"
+    namespace = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    index = ElementTree.fromstring(sdk.getSitemapIndex.sync(client=api_client))
+    assert len(index.findall(f"{namespace}sitemap")) == 2
+    sections = sdk.models.GetSitemapSection
+    posts = ElementTree.fromstring(
+        sdk.getSitemap.sync(sections.POSTS, client=api_client, p=1)
+    )
+    assert sorted(loc.text for loc in posts.iter(f"{namespace}loc")) == [
+        f"https://www.example.com/writing/{slug}"
+        for slug in ("both", "career-post", "newest", "oldest")
+    ]
+    past = sdk.getSitemap.sync_detailed(sections.TAGS, client=api_client, p=2)
+    assert past.status_code == 404
+    assert isinstance(past.parsed, sdk.models.Error)
+
+
+def test_readme_quotes_the_generator_configuration_verbatim():
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"```yaml\n{CONFIG.read_text(encoding='utf-8')}```" in readme, (
+        "README.md's openapi-python-client.yaml block differs from "
+        "tests/sdk/openapi-python-client.yaml: paste the file's current text."
+    )

@@ -112,6 +112,9 @@ def test_a_section_splits_at_its_limit(
     assert "http://testserver/api/v1/sitemaps/posts.xml?p=3" in index
     pages = [locations(api.get("/api/v1/sitemaps/posts.xml", {"p": n})) for n in "123"]
     assert [len(page) for page in pages] == [2, 2, 1]
+    # As on every endpoint: an empty parameter is ignored, the last value counts.
+    assert locations(api.get("/api/v1/sitemaps/posts.xml?p=")) == pages[0]
+    assert locations(api.get("/api/v1/sitemaps/posts.xml?p=1&p=3")) == pages[2]
 
 
 def test_sitemaps_answer_304(api, blog, front_end):

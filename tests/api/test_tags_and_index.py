@@ -127,6 +127,7 @@ def test_the_api_root_links_every_collection(api, db):
     assert body["posts"] == "http://testserver/api/v1/posts/"
     assert body["index"] == "http://testserver/api/v1/index/"
     assert body["tags"] == "http://testserver/api/v1/tags/"
+    assert body["sitemap"] == "http://testserver/api/v1/sitemap.xml"
     assert body["feeds"] == {
         "rss": "http://testserver/api/v1/feeds/rss/",
         "atom": "http://testserver/api/v1/feeds/atom/",

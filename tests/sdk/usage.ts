@@ -124,3 +124,25 @@ export async function tagCounts(baseUrl: string): Promise<Record<string, number>
 
 // @ts-expect-error Only the four documented orderings exist.
 export const newestFirst: PostListQuery = { ordering: "newest" };
+
+// Feeds: the JSON Feed is typed; RSS, Atom and the sitemaps are XML text.
+export type JsonFeed =
+  paths["/api/v1/feeds/json/"]["get"]["responses"][200]["content"]["application/feed+json"];
+export type RssFeed =
+  paths["/api/v1/tags/{slug}/feeds/rss/"]["get"]["responses"][200]["content"]["application/rss+xml"];
+
+export async function feedTitles(baseUrl: string): Promise<string[]> {
+  const response = await fetch(new URL("/api/v1/feeds/json/", baseUrl));
+  const feed = (await response.json()) as JsonFeed;
+  return feed.items.map((item: Schemas["JsonFeedItem"]) => {
+    const categories: string = item.tags.join(", ");
+    // @ts-expect-error An item's id is a `urn:uuid:` string, not a number.
+    const id: number = item.id;
+    void id;
+    return `${item.date_published} ${item.title} (${categories})`;
+  });
+}
+
+export const rssText: RssFeed = "<rss/>";
+// @ts-expect-error Sitemap sections are the documented ones (drafts are never listed).
+export const section: paths["/api/v1/sitemaps/{section}.xml"]["get"]["parameters"]["path"]["section"] = "drafts";

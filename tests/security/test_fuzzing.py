@@ -57,6 +57,6 @@ def test_schemathesis_finds_no_gap_between_schema_and_behaviour(
         timeout=int(seconds) + 120,
         cwd=tmp_path,
     )  # fmt: skip
-    tail = "\n".join(result.stdout.splitlines()[-80:])
+    tail = "\n".join(result.stdout.splitlines()[-400:])
     assert result.returncode == 0, tail + result.stderr[-2000:]
     assert "No issues found" in result.stdout or " passed" in result.stdout, tail
