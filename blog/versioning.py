@@ -232,6 +232,16 @@ def _connection_generation(backend=None) -> int:
     return generation() if generation else 0
 
 
+def _tracking_stamp(backend) -> int | None:
+    """The stamp of Redis's invalidation tracking of the copy (`config.tracking`),
+    or None: tracking off (`API_VERSION_TRACKING=false`), another cache backend, or
+    a connection that cannot be trusted right now."""
+    if not settings.API_VERSION_TRACKING:
+        return None
+    tracker = getattr(backend, "tracker", None)
+    return tracker(VERSION_KEY).stamp() if tracker else None
+
+
 def _replaces(version: ContentVersion, copy: ContentVersion | None) -> bool:
     """Whether `version` read from the database should overwrite the copy."""
     if copy is None or copy.number < version.number:
@@ -248,11 +258,32 @@ class VersionKeeper:
         self.known_number = -1
         self.checked_at = -math.inf
         self.generation: int | None = None
+        # The version last read while Redis tracked the copy, and the tracker's
+        # stamp then (config.tracking): used with no round trip while it holds.
+        self.held: tuple[ContentVersion, int] | None = None
 
     def current(self, now: float) -> ContentVersion:
         # The backend itself, looked up once: `cache` finds it per thread per call.
         backend = caches[DEFAULT_CACHE_ALIAS]
         recheck = settings.API_VERSION_RECHECK_SECONDS
+        # Taken before anything is read: a write after this point changes it.
+        stamp = _tracking_stamp(backend)
+        held = self.held
+        if (
+            stamp is not None
+            and held is not None
+            and held[1] == stamp
+            and held[0].number >= self.known_number
+            and not held[0].is_due(now)
+            and now - self.checked_at < recheck
+            and self.generation == _connection_generation(backend)
+        ):
+            return held[0]  # nothing was written to the copy since it was read
+        version = self._current(backend, now, recheck)
+        self.held = None if stamp is None else (version, stamp)
+        return version
+
+    def _current(self, backend, now: float, recheck: float) -> ContentVersion:
         if (
             now - self.checked_at >= recheck
             or self.generation != _connection_generation(backend)
@@ -312,6 +343,8 @@ class VersionKeeper:
             self.known_number = version.number
             self.checked_at = now
             self.generation = generation
+            # Its own publish is not waited for as a push: read the copy again.
+            self.held = None
         return version
 
     def forget(self) -> None:
@@ -320,6 +353,7 @@ class VersionKeeper:
             self.known_number = -1
             self.checked_at = -math.inf
             self.generation = None
+            self.held = None
 
 
 KEEPER = VersionKeeper()

@@ -26,6 +26,8 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.connection import Connection
 from redis.exceptions import RedisError
 
+from config.tracking import InvalidationTracker
+
 logger = logging.getLogger(__name__)
 
 CACHE_RETRY_SECONDS = 1.0
@@ -177,6 +179,10 @@ class PooledClientRedisCacheClient(RedisCacheClient):
         return client
 
 
+_trackers: dict[tuple[str, str], InvalidationTracker] = {}
+_trackers_lock = threading.Lock()
+
+
 class PooledClientRedisCache(ResilientCache, RedisCache):
     errors = (RedisError, OSError)
 
@@ -187,6 +193,17 @@ class PooledClientRedisCache(ResilientCache, RedisCache):
 
     def connection_generation(self) -> int:
         return _generation
+
+    def tracker(self, key: str) -> InvalidationTracker:
+        """The process's tracker of writes to `key` (`config.tracking`): one per
+        process and key, although Django makes a backend per thread."""
+        url = self._servers[0]
+        full_key = self.make_and_validate_key(key)
+        with _trackers_lock:
+            found = _trackers.get((url, full_key))
+            if found is None:
+                found = _trackers[(url, full_key)] = InvalidationTracker(url, full_key)
+            return found
 
     def _count_in_window(self, key: str, window_seconds: int) -> int:
         """One round trip: create the counter with its lifetime if it is new, then

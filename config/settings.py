@@ -260,6 +260,9 @@ API_ERROR_MAX_AGE = env_int("API_ERROR_MAX_AGE", default=10)
 # How long a process trusts the cache's copy of the content version before checking
 # it against the database: the bound on serving answers a lost write left stale.
 API_VERSION_RECHECK_SECONDS = env_int("API_VERSION_RECHECK_SECONDS", default=1)
+# With Redis: let it push changes of the version's copy (config/tracking.py) instead
+# of reading the copy on every request.
+API_VERSION_TRACKING = env_bool("API_VERSION_TRACKING", default=True)
 # Longer query strings are a 400 before any parameter is read.
 API_MAX_QUERY_STRING = 4096
 # At most this many values of a repeated parameter (`tag`, `exclude_tag`).

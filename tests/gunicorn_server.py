@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,8 +32,9 @@ def _database_url() -> str:
     )
 
 
-@pytest.fixture
-def gunicorn_url(transactional_db, tmp_path):
+@contextmanager
+def serving(tmp_path: Path, **overrides: str) -> Iterator[str]:
+    """gunicorn on a free port with the test environment and `overrides`; its URL."""
     port = free_port()
     environment = {
         **{
@@ -50,24 +53,34 @@ def gunicorn_url(transactional_db, tmp_path):
         "FRONTEND_TAG_URL": "https://www.example.com/topics/{slug}/",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_ACCESS_LOG": "",
+        **overrides,
     }
-    log = (tmp_path / "gunicorn.log").open("w")
+    log_path = tmp_path / f"gunicorn-{port}.log"
+    log = log_path.open("w")
     process = subprocess.Popen(
         [str(GUNICORN), "config.wsgi:application"],
         cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "gunicorn.log").read_text()) from None
-            time.sleep(0.2)
-    yield url
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
-    log.close()
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(log_path.read_text()) from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture
+def gunicorn_url(transactional_db, tmp_path):
+    with serving(tmp_path) as url:
+        yield url

@@ -58,9 +58,9 @@ def in_another_process():
     version (what it knows, when it last checked the database) is as before, and
     so is its cache backend's (a failure inside is the other process's)."""
     keeper = versioning.KEEPER
-    state = (keeper.known_number, keeper.checked_at, keeper.generation)
+    state = (keeper.known_number, keeper.checked_at, keeper.generation, keeper.held)
     yield
-    keeper.known_number, keeper.checked_at, keeper.generation = state
+    keeper.known_number, keeper.checked_at, keeper.generation, keeper.held = state
     cache._down_until = 0.0
 
 
@@ -205,3 +205,93 @@ def test_with_redis_down_the_api_answers_and_readiness_reports_the_cache(
     time.sleep(1.1)  # the backend tries the cache again after CACHE_RETRY_SECONDS
     assert "Edited while the cache was down" in titles(production_app)
     assert json.loads(wsgi_get(production_app, "/readyz")[2])["cache"] == "ok"
+
+
+# --- Redis tracking (config/tracking.py): the version with no round trip ------------
+
+
+def version_reads(server, read) -> int:
+    """How many times `read()` made Redis look up the version's copy."""
+    client = server.client()
+    client.config_resetstat()
+    read()
+    stats = client.info("commandstats")
+    # Warm answers come from the process's own memo (api.caching.LOCAL): a GET is
+    # the version's copy.
+    return stats.get("cmdstat_get", {}).get("calls", 0)
+
+
+def test_warm_reads_do_not_ask_redis_for_the_version(
+    redis_cache, committed_blog, production_app, settings
+):
+    def twenty_reads():
+        for _ in range(20):
+            assert wsgi_get(production_app, POSTS)[0] == 200
+            time.sleep(0.005)  # the tracker's PINGs are answered meanwhile
+
+    titles(production_app)
+    tracked = version_reads(redis_cache, twenty_reads)
+    settings.API_VERSION_TRACKING = False
+    per_request = version_reads(redis_cache, twenty_reads)
+    assert per_request == 20  # the version, every request
+    assert tracked <= 2, tracked  # until the tracker's first PING was answered
+
+
+def test_a_killed_notification_connection_alone_leaves_no_stale_answer(
+    redis_cache, committed_blog, production_app
+):
+    client = redis_cache.client()
+    for round_number in range(5):
+        for _ in range(3):
+            titles(production_app)  # held with no round trip, as in steady state
+        (tracking,) = [
+            c for c in client.client_list() if c["name"] == "writing-api-tracking"
+        ]
+        client.client_kill_filter(_id=tracking["id"])
+        post = committed_blog["news"]
+        post.title = f"Edited {round_number}"
+        with in_another_process(), transaction.atomic():
+            post.save()
+        assert f"Edited {round_number}" in titles(production_app)
+        time.sleep(1.05)  # the tracker connects again after RETRY_SECONDS
+
+
+def test_an_edit_by_another_process_is_never_answered_old(
+    redis_cache, committed_blog, production_app
+):
+    post = committed_blog["news"]
+    for number in range(200):
+        titles(production_app)
+        titles(production_app)  # the second is held with no round trip
+        post.title = f"Edit {number}"
+        with in_another_process(), transaction.atomic():
+            post.save()
+        assert f"Edit {number}" in titles(production_app)
+
+
+@pytest.mark.postgres
+def test_an_edit_saved_through_one_process_is_never_answered_old_by_another(
+    redis_cache, committed_blog, tmp_path
+):
+    """The editor's process is this one; the reader is a gunicorn of its own on the
+    same database and Redis, tracking the version (config/tracking.py)."""
+    import urllib.request
+
+    from tests.gunicorn_server import serving
+
+    def served_titles(url: str) -> list[str]:
+        with urllib.request.urlopen(f"{url}{POSTS}", timeout=10) as response:
+            return [post["title"] for post in json.load(response)["results"]]
+
+    post = committed_blog["news"]
+    with serving(tmp_path, REDIS_URL=redis_cache.url, WEB_CONCURRENCY="1") as url:
+        client = redis_cache.client()
+        for number in range(300):
+            served_titles(url)
+            served_titles(url)
+            post.title = f"Edit {number}"
+            with transaction.atomic():
+                post.save()  # returns once the new version is published
+            assert f"Edit {number}" in served_titles(url), number
+        names = [c["name"] for c in client.client_list()]
+        assert "writing-api-tracking" in names  # the reader was tracking
