@@ -152,6 +152,7 @@ class InvalidationTracker:
         self._pings: list[float] = []  # send times of the PINGs not yet answered
         self._answered_at = -math.inf  # send time of the newest PING answered
         self._last_ping = -math.inf
+        self._refused = False  # the last attempt to connect failed
 
     # --- use ------------------------------------------------------------------------
 
@@ -225,8 +226,14 @@ class InvalidationTracker:
             sock.setblocking(False)
         except (OSError, ProtocolError) as error:
             self._retry_at = now + RETRY_SECONDS
-            logger.warning("Redis invalidation tracking unavailable: %s", error)
+            # Once per outage, not every retry (a server without tracking refuses
+            # it every time).
+            log = logger.debug if self._refused else logger.warning
+            log("Redis invalidation tracking unavailable (%s); reading per request.",
+                error)  # fmt: skip
+            self._refused = True
             return
+        self._refused = False
         self._sock, self._pid, self._reader = sock, os.getpid(), reader
         self._pings.clear()
         self._answered_at = self._last_ping = now  # the handshake's PING: answered
