@@ -20,6 +20,12 @@ version it read while the connection was trusted and uses it until a push arrive
   publish a new version, so no save returns while a reader still trusts a copy that
   save could not invalidate.
 
+Redis queues the push while it processes the write, in the same event-loop turn as
+its answer to the writer: by the time an editor's save has returned, the push is in
+every tracking socket on the same host, and on the wire to other hosts (a push slower
+than the editor's whole next HTTP round trip is the one window left, as in any Redis
+client-side caching).
+
 Whatever is not trusted is read as before (a Redis GET per request, checked against
 the database), and the connection is made again at most every `RETRY_SECONDS`.
 Each (re)connection, and each push, changes the stamp, so a value kept under an
