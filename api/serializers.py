@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.context import tag_directory
+from blog.images import attach, media_url, srcsets
 from blog.slugs import SLUG_MAX_LENGTH, SLUG_PATTERN
 
 DATETIME_FORMAT = settings.REST_FRAMEWORK["DATETIME_FORMAT"]
@@ -89,6 +90,131 @@ class AbsoluteUrlField(serializers.HyperlinkedIdentityField):
         return f"{prefix}{obj.slug}{suffix}"
 
 
+class FocalPointSerializer(serializers.Serializer):
+    x = serializers.FloatField(
+        source="focal_x", min_value=0, max_value=1, help_text="From the left, 0 to 1."
+    )
+    y = serializers.FloatField(
+        source="focal_y", min_value=0, max_value=1, help_text="From the top, 0 to 1."
+    )
+
+
+class PlaceholderSerializer(serializers.Serializer):
+    data_uri = serializers.CharField(
+        source="placeholder_data_uri",
+        help_text="A tiny WebP as a `data:` URI (under 1 KB), for blur-up loading.",
+    )
+    blurhash = serializers.CharField(help_text="A BlurHash of the image.")
+    dominant_color = serializers.CharField(
+        help_text="`#rrggbb`.", min_length=7, max_length=7
+    )
+
+
+class RenditionSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    width = serializers.IntegerField(min_value=1)
+    height = serializers.IntegerField(min_value=1)
+    mime_type = serializers.ChoiceField(
+        choices=["image/avif", "image/webp", "image/jpeg", "image/png"]
+    )
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "Per MIME type, the renditions as an HTML `srcset`.",
+        "additionalProperties": {"type": "string"},
+        "example": {"image/webp": "https://api.example.com/media/…/w320.webp 320w"},
+    }
+)
+class SrcsetField(serializers.Field):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, image) -> dict:
+        return srcsets(image, self.context.get("request"))
+
+
+class MediaUrlField(serializers.URLField):
+    """The absolute URL of a stored file."""
+
+    def to_representation(self, name) -> str:
+        return media_url(name, self.context.get("request"))
+
+
+class ImageRefSerializer(serializers.Serializer):
+    """An image of the library as a post shows it (the contract's `ImageRef`)."""
+
+    id = public_id()
+    url = MediaUrlField(source="file", help_text="The cleaned original.")
+    width = serializers.IntegerField(min_value=1, help_text="Pixels, upright.")
+    height = serializers.IntegerField(min_value=1, help_text="Pixels, upright.")
+    mime_type = serializers.ChoiceField(
+        choices=["image/avif", "image/webp", "image/jpeg", "image/png"]
+    )
+    alt = serializers.CharField(
+        allow_blank=True, help_text="Empty for a decorative image."
+    )
+    caption = serializers.CharField(allow_blank=True)
+    credit = serializers.CharField(allow_blank=True)
+    focal_point = FocalPointSerializer(source="*")
+    placeholder = PlaceholderSerializer(
+        source="placeholder_or_none",
+        allow_null=True,
+        help_text="Null until the worker has made it.",
+    )
+    renditions = serializers.SerializerMethodField(
+        help_text="Only those made so far: empty until the worker has run."
+    )
+    srcset = SrcsetField()
+
+    @extend_schema_field(RenditionSerializer(many=True))
+    def get_renditions(self, image) -> list[dict]:
+        return rendition_list(image, self.context.get("request"))
+
+    def to_representation(self, image) -> dict:
+        return image_ref(image, self.context.get("request"))
+
+
+def rendition_list(image, request) -> list[dict]:
+    return [
+        {
+            "url": media_url(rendition["name"], request),
+            "width": rendition["width"],
+            "height": rendition["height"],
+            "mime_type": rendition["mime_type"],
+        }
+        for rendition in image.renditions
+    ]
+
+
+def image_ref(image, request) -> dict | None:
+    """`ImageRef`, read directly (a test holds it to DRF's field-by-field output)."""
+    if image is None:
+        return None
+    placeholder = image.placeholder_or_none
+    return {
+        "id": str(image.uuid),
+        "url": media_url(image.file, request),
+        "width": image.width,
+        "height": image.height,
+        "mime_type": image.mime_type,
+        "alt": image.alt,
+        "caption": image.caption,
+        "credit": image.credit,
+        "focal_point": {"x": image.focal_x, "y": image.focal_y},
+        "placeholder": None
+        if placeholder is None
+        else {
+            "data_uri": image.placeholder_data_uri,
+            "blurhash": image.blurhash,
+            "dominant_color": image.dominant_color,
+        },
+        "renditions": rendition_list(image, request),
+        "srcset": srcsets(image, request),
+    }
+
+
 class PostLinkSerializer(serializers.Serializer):
     id = public_id()
     slug = ContentSlugField()
@@ -109,6 +235,9 @@ class PostSummaryFields(serializers.Serializer):
     )
     featured = serializers.BooleanField()
     tags = TagRefListField()
+    feature_image = ImageRefSerializer(
+        allow_null=True, help_text="The cover image; null when the post has none."
+    )
     url = AbsoluteUrlField(view_name="api:post-detail")
 
     def summary_of(self, post) -> dict:
@@ -125,11 +254,22 @@ class PostSummaryFields(serializers.Serializer):
             "reading_time_minutes": post.reading_time_minutes,
             "featured": post.featured,
             "tags": fields["tags"].to_representation(post.tag_ids),
+            "feature_image": image_ref(post.feature_image, self.context.get("request")),
             "url": fields["url"].to_representation(post),
         }
 
 
+class PostSummaryListSerializer(serializers.ListSerializer):
+    def to_representation(self, data) -> list:
+        posts = list(data.all() if hasattr(data, "all") else data)
+        attach(posts)  # their cover images: one query, before any is shown
+        return super().to_representation(posts)
+
+
 class PostSummarySerializer(PostSummaryFields):
+    class Meta:
+        list_serializer_class = PostSummaryListSerializer
+
     def to_representation(self, post) -> dict:
         return self.summary_of(post)
 
@@ -166,10 +306,18 @@ class PostSerializer(PostSummaryFields):
         many=True,
         help_text="Up to 3 other visible posts sharing a tag, newest first.",
     )
+    images = ImageRefSerializer(
+        source="body_images",
+        many=True,
+        help_text="The library images the body shows, in its order.",
+    )
 
     def to_representation(self, post) -> dict:
         """The declared fields, read directly, as for a summary (a test holds this
         to DRF's own output)."""
+        request = self.context.get("request")
+        # Every image this post and its related posts show: one query.
+        attach(post.related_posts, body_of=post)
         return {
             **self.summary_of(post),
             "body_markdown": post.body,
@@ -185,7 +333,8 @@ class PostSerializer(PostSummaryFields):
             ],
             "previous": post_link(post.previous_post),
             "next": post_link(post.next_post),
-            "related": self.fields["related"].to_representation(post.related_posts),
+            "related": [self.summary_of(other) for other in post.related_posts],
+            "images": [image_ref(image, request) for image in post.body_images],
         }
 
 
@@ -215,8 +364,10 @@ class PreviewPostSerializer(PostSerializer):
     """A post in any state, for an editor's preview: the `Post` shape, where a draft
     may have no date and so no neighbours."""
 
-    # Field by field: the fields below replace some of `Post`'s.
-    to_representation = serializers.Serializer.to_representation
+    def to_representation(self, post) -> dict:
+        # Field by field: the fields below replace some of `Post`'s.
+        attach(post.related_posts, body_of=post)
+        return serializers.Serializer.to_representation(self, post)
 
     published_at = serializers.DateTimeField(
         allow_null=True,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Q
 from django.db.models.signals import (
     m2m_changed,
     post_delete,
@@ -44,12 +45,33 @@ from blog.event_rules import (
 )
 
 # Model label -> the subject its events name. A link table's changes are changes of
-# the posts on either side.
+# the posts on either side; an image's are changes of the posts that show it.
 EVENT_MODELS = {
     "blog.Post": "post",
     "blog.Tag": "tag",
     "blog.Post_tags": "post",
+    "blog.Image": "post",
+    "blog.Post_images": "post",
 }
+
+
+def _posts_showing_image(pk: int, using: str) -> list[int]:
+    from blog.models import Post
+
+    shown = Post.objects.using(using).filter(Q(feature_image_id=pk) | Q(images=pk))
+    return list(shown.values_list("pk", flat=True).distinct())
+
+
+# Model label -> the ids of the subjects a change of one of its rows changes (by
+# default the row's own).
+SUBJECT_IDS = {"blog.Image": _posts_showing_image}
+
+
+def _subject_ids(sender, pk: int | None, using: str) -> list[int]:
+    if pk is None:
+        return []
+    find = SUBJECT_IDS.get(sender._meta.label)
+    return find(pk, using) if find else [pk]
 
 
 @dataclass
@@ -286,26 +308,32 @@ def _subject_of(sender) -> str | None:
 
 def _before_save(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
     if not raw:
-        _remember(_subject_of(sender), instance.pk, using)
+        for pk in _subject_ids(sender, instance.pk, using):
+            _remember(_subject_of(sender), pk, using)
 
 
 def _after_save(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
     if not raw:
-        _record(_subject_of(sender), instance.pk, using)
+        for pk in _subject_ids(sender, instance.pk, using):
+            _record(_subject_of(sender), pk, using)
 
 
 def _before_delete(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
-    _remember(_subject_of(sender), instance.pk, using)
+    for pk in _subject_ids(sender, instance.pk, using):
+        _remember(_subject_of(sender), pk, using)
+    instance._event_subject_ids = _subject_ids(sender, instance.pk, using)
 
 
 def _after_delete(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
-    _record(_subject_of(sender), instance.pk, using, deleted=True)
+    own = sender._meta.label not in SUBJECT_IDS  # the subject itself is gone
+    for pk in getattr(instance, "_event_subject_ids", [instance.pk]):
+        _record(_subject_of(sender), pk, using, deleted=own)
 
 
 def _links_changed(sender, instance, action, reverse, model, pk_set, using, **kwargs):
     """`post.tags.add()` or `tag.posts.remove()`: the posts on the post side."""
-    if reverse:  # the instance is a tag; the posts are `pk_set` (or all of them)
-        post_ids = set(pk_set or ()) or set(instance.posts.values_list("pk", flat=True))
+    if reverse:  # the instance is a tag or an image; the posts are `pk_set` (or all)
+        post_ids = set(pk_set or ()) or _linked_posts(sender, instance)
     else:
         post_ids = {instance.pk}
     if action.startswith("pre_"):
@@ -318,6 +346,13 @@ def _links_changed(sender, instance, action, reverse, model, pk_set, using, **kw
             post_ids = _current(using).cleared.pop(instance.pk, set())
         for pk in post_ids:
             _record("post", pk, using)
+
+
+def _linked_posts(sender, instance) -> set[int]:
+    """The posts linked to `instance` (the other side) in the link table `sender`."""
+    (other,) = [f for f in sender._meta.fields if f.related_model is type(instance)]
+    links = sender.objects.filter(**{other.name: instance.pk})
+    return set(links.values_list("post_id", flat=True))
 
 
 def connect_signals() -> None:

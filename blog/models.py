@@ -105,6 +105,14 @@ class Post(models.Model):
     )
     featured = models.BooleanField(default=False)
     tags = models.ManyToManyField(Tag, related_name="posts", blank=True)
+    feature_image = models.ForeignKey(
+        "blog.Image",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,  # an image in use is not deleted
+        related_name="featured_in",
+        help_text="The cover: shown in lists and at the top of the post.",
+    )
 
     # Derived on save from `body`; never edited by hand.
     body_html = models.TextField(blank=True, editable=False)
@@ -112,6 +120,10 @@ class Post(models.Model):
     word_count = models.PositiveIntegerField(default=0, editable=False)
     reading_time_minutes = models.PositiveIntegerField(default=1, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # The library images the body shows (`![alt](image:<id>)`), set on save.
+    images = models.ManyToManyField(
+        "blog.Image", related_name="shown_in", blank=True, editable=False
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -170,6 +182,9 @@ class Post(models.Model):
         with transaction.atomic(using=kwargs.get("using")):
             super().save(*args, **kwargs)
             refresh_search_vectors(Post.objects.filter(pk=self.pk))
+            shown = {image.pk for image in self._body_images}
+            if shown != set(self.images.values_list("pk", flat=True)):
+                self.images.set(shown)
 
     @property
     def state(self) -> str:
@@ -223,7 +238,10 @@ class Post(models.Model):
     def apply_derived_fields(self) -> None:
         """Fill every field computed from the others: the one place they are made."""
         self.fill_defaults()
-        rendered = render_markdown(self.body)
+        from blog.images import by_public_id
+
+        rendered = render_markdown(self.body, images=by_public_id)
+        self._body_images = rendered.images
         self.body_html = rendered.html
         self.toc = rendered.toc
         self.word_count = rendered.word_count
@@ -260,6 +278,7 @@ class ContentRevision(models.Model):
 
 
 # The publishing outbox's models live in their own module (`blog.outbox`).
+from blog.images import Image  # noqa: E402, F401
 from blog.outbox import (  # noqa: E402, F401
     Delivery,
     DeliveryAttempt,

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 LISTING_FIELDS = (
     "id", "uuid", "slug", "title", "summary", "published_at", "updated_at",
-    "reading_time_minutes", "featured",
+    "reading_time_minutes", "featured", "feature_image",
 )  # fmt: skip
 # What the writing index reads besides the visible-order keys; an index carries
 # them (see Post.Meta), so building the index never reads the table.

@@ -63,7 +63,9 @@ VERSION_TIMEOUT = None
 # The models whose rows readers see through the API, by label. A change to any of
 # them renews the version. `tests/api/test_versioning.py` fails when the API reads a
 # table that is not listed here.
-READER_MODELS = ("blog.Post", "blog.Tag", "blog.Post_tags")
+READER_MODELS = (
+    "blog.Post", "blog.Tag", "blog.Post_tags", "blog.Image", "blog.Post_images",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from blog import cdn, events, versioning, webhooks
+from blog import images as image_library
 from blog.outbox import Delivery, DeliveryAttempt, Event, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -317,25 +318,50 @@ def prune(now=None) -> int:
 # --- The loop ------------------------------------------------------------------
 
 
-def step(pool: ThreadPoolExecutor | None = None) -> int:
-    """One round of every kind of work; how much was done."""
+def step(pool: ThreadPoolExecutor | None = None, *, images: bool = True) -> int:
+    """One round of every kind of work; how much was done. `run()` makes image
+    renditions on a thread of their own (`images=False` here): seconds of AVIF
+    encoding must not hold webhooks and purges back."""
     done = events.publish_due()
     # Purges first: a slow webhook receiver (up to its timeout) must not hold
     # the CDN back.
     done += purge_pending()
     done += fan_out()
     done += deliver_due(pool)
+    if images:
+        done += image_library.process_pending()
     return done
+
+
+def _make_renditions(stop: threading.Event) -> None:
+    """The renditions thread: one pending image at a time, until `stop`."""
+    pause = settings.WORKER_POLL_MS / 1000
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            done = image_library.process_pending()
+        except Exception:
+            logger.exception("Image step failed; retrying.")
+            done = 0
+            stop.wait(min(5.0, pause * 10))
+        if not done:
+            stop.wait(pause)
+    close_old_connections()
 
 
 def run(stop: threading.Event, *, once: bool = False) -> None:
     pause = settings.WORKER_POLL_MS / 1000
     pruned_at = 0.0
+    renditions = threading.Thread(
+        target=_make_renditions, args=(stop,), name="renditions", daemon=True
+    )
+    if not once:
+        renditions.start()
     with ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="webhook") as pool:
         while not stop.is_set():
             close_old_connections()
             try:
-                done = step(pool)
+                done = step(pool, images=once)
                 if time.monotonic() - pruned_at > PRUNE_EVERY_SECONDS:
                     prune()
                     pruned_at = time.monotonic()
@@ -349,3 +375,5 @@ def run(stop: threading.Event, *, once: bool = False) -> None:
                 return
             if not done:
                 stop.wait(pause)
+    if renditions.is_alive():
+        renditions.join(timeout=60)  # an image being encoded finishes first

@@ -183,6 +183,55 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # on, it works without a `collectstatic` step (run it anyway in images).
 WHITENOISE_USE_FINDERS = True
 
+# --- Media: the image library (blog/images.py) --------------------------------------
+
+IMAGE_MAX_UPLOAD_BYTES = env_int("IMAGE_MAX_UPLOAD_BYTES", default=20_000_000)
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", default=50_000_000)
+try:
+    _widths = env_list("IMAGE_WIDTHS", ["320", "640", "960", "1280", "1920"])
+    IMAGE_WIDTHS = sorted({int(width) for width in _widths})
+except ValueError:
+    raise ImproperlyConfigured(
+        "IMAGE_WIDTHS must be comma-separated pixel widths, e.g. 320,640,1280."
+    ) from None
+if not IMAGE_WIDTHS or IMAGE_WIDTHS[0] < 1:
+    raise ImproperlyConfigured("IMAGE_WIDTHS must name at least one positive width.")
+# "worker": `manage.py run_worker` makes renditions after the upload commits;
+# "sync": in the request (tests, scripts).
+IMAGE_PROCESSING = env_str("IMAGE_PROCESSING", default="worker")
+if IMAGE_PROCESSING not in {"worker", "sync"}:
+    raise ImproperlyConfigured("IMAGE_PROCESSING must be worker or sync.")
+
+MEDIA_URL = env_str("MEDIA_URL", default="/media/")
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", default="local")
+# A year, immutable: every stored file's name is made of its content's hash.
+MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
+if STORAGE_BACKEND == "local":
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif STORAGE_BACKEND == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME", default=""),
+            "region_name": env_str("AWS_S3_REGION_NAME", default="") or None,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "custom_domain": env_str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            "default_acl": env_str("AWS_DEFAULT_ACL", default="public-read") or None,
+            "querystring_auth": False,  # public, immutable URLs
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": MEDIA_CACHE_CONTROL},
+        },
+    }
+    if not _default_storage["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+else:
+    raise ImproperlyConfigured("STORAGE_BACKEND must be local or s3.")
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 # --- Security ---------------------------------------------------------------------
 # Production-safe by default: `manage.py check --deploy` passes with DEBUG off.
 

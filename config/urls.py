@@ -2,9 +2,10 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from api import views
+from config import media
 
 admin.site.site_header = "writing-api"
 admin.site.site_title = "writing-api admin"
@@ -17,6 +18,10 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
+if settings.STORAGE_BACKEND == "local" and settings.MEDIA_URL.startswith("/"):
+    urlpatterns.append(
+        re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", media.serve)
+    )
 
 handler400 = "api.errors.bad_request"
 handler404 = "api.errors.page_not_found"

@@ -57,6 +57,13 @@ def api() -> APIClient:
     return APIClient()
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    """Stored images go to a directory of the test's own, never the checkout's."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def content_version(db):
     """The content version already in the cache, as in steady state: query counts

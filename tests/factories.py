@@ -49,3 +49,38 @@ class PostFactory(factory.django.DjangoModelFactory):
     def tags(self, create: bool, extracted: list[Tag] | None, **kwargs) -> None:
         if create and extracted:
             self.tags.set(extracted)
+
+
+_image_seed = iter(range(1, 1_000_000))
+
+
+def image_bytes(
+    width: int = 800, height: int = 600, format: str = "JPEG", mode: str = "RGB"
+) -> bytes:
+    """A real image file, different on every call (a gradient and a seed)."""
+    import io
+
+    from PIL import Image as Pillow
+
+    seed = next(_image_seed)
+    picture = Pillow.linear_gradient("L").resize((width, height)).convert(mode)
+    # A block the encoder cannot round away (a lossy one would, for one pixel).
+    shade = (seed * 37 % 256, seed // 256 % 256, seed * 11 % 256, 255)
+    colour = shade[0] if mode == "L" else shade[: len(mode)]
+    picture.paste(colour, (0, 0, min(32, width), min(32, height)))
+    out = io.BytesIO()
+    picture.save(out, format)
+    return out.getvalue()
+
+
+def make_image(alt: str = "A diagram", caption: str = "", **kwargs):
+    """An image of the library, through `Image.from_file` (renditions made at once:
+    the tests run with IMAGE_PROCESSING=sync)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from blog.models import Image
+
+    upload = SimpleUploadedFile("upload.bin", image_bytes(**kwargs))
+    image = Image.from_file(upload, alt=alt, caption=caption)
+    image.refresh_from_db()
+    return image

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import PostFactory, TagFactory
+from tests.factories import PostFactory, TagFactory, make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,9 @@ def test_a_list_item_has_exactly_the_summary_fields(api, blog):
     item = api.get(POSTS).json()["results"][2]
     assert set(item) == {
         "id", "slug", "title", "summary", "published_at", "updated_at",
-        "reading_time_minutes", "featured", "tags", "url",
+        "reading_time_minutes", "featured", "tags", "feature_image", "url",
     }  # fmt: skip
+    assert item["feature_image"] is None
     assert item["id"] == str(blog["posts"]["both"].uuid)
     tags = blog["tags"]
     assert item["tags"] == [
@@ -197,6 +198,7 @@ def test_the_detail_has_every_field_of_the_contract(api, blog):
         "id", "slug", "title", "summary", "published_at", "updated_at",
         "reading_time_minutes", "featured", "tags", "url", "body_markdown",
         "body_html", "word_count", "toc", "previous", "next", "related",
+        "feature_image", "images",
     }  # fmt: skip
     assert body["toc"] == [
         {"level": 2, "id": "why-it-matters", "text": "Why it matters"}
@@ -236,14 +238,49 @@ def test_hidden_or_unknown_posts_are_a_json_404(api, blog, slug):
     assert response.json()["code"] == "not_found"
 
 
-def test_the_detail_costs_five_queries_then_four(
+def test_the_detail_costs_six_queries_then_five(
     api, blog, content_version, django_assert_num_queries
 ):
-    # The post, the tag directory, the older and the newer post, the related posts.
-    with django_assert_num_queries(5):
+    # The post, the tag directory, the older and the newer post, the related posts,
+    # the images of the post and its related posts.
+    with django_assert_num_queries(6):
         assert api.get("/api/v1/posts/both/").status_code == 200
-    with django_assert_num_queries(4):  # the directory is kept for the version
+    with django_assert_num_queries(5):  # the directory is kept for the version
         assert api.get("/api/v1/posts/oldest/").status_code == 200
+
+
+def test_images_cost_the_detail_one_query_however_many(
+    api, content_version, django_assert_num_queries
+):
+    tag = TagFactory()
+    figures = [make_image(alt=f"Figure {n}") for n in range(3)]
+    inline = "\n\n".join(f"![](image:{image.uuid})" for image in figures)
+    for image in figures:
+        PostFactory(tags=[tag], feature_image=image)  # related posts with covers
+    post = PostFactory(tags=[tag], feature_image=figures[0], body=inline)
+    with django_assert_num_queries(6):  # as without images: one for all of them
+        body = api.get(f"/api/v1/posts/{post.slug}/").json()
+    assert body["feature_image"]["id"] == str(figures[0].uuid)
+    assert [image["id"] for image in body["images"]] == [
+        str(image.uuid) for image in figures
+    ]
+    assert all(related["feature_image"] for related in body["related"])
+    assert body["body_html"].count("<figure><picture>") == 3
+
+
+def test_a_list_with_a_cover_on_every_post_costs_one_query_more(
+    api, content_version, django_assert_num_queries
+):
+    tag = TagFactory()
+    covers = [make_image(alt=f"Cover {n}") for n in range(4)]
+    for n in range(30):
+        PostFactory(tags=[tag], feature_image=covers[n % 4])
+    api.get(POSTS)  # the tag directory and counts, kept for the version
+    for size in (5, 20):
+        with django_assert_num_queries(2):  # the page, its covers
+            page = api.get(POSTS, {"page_size": size}).json()["results"]
+        assert len(page) == size
+        assert all(post["feature_image"]["width"] == 800 for post in page)
 
 
 def test_drafts_and_scheduled_posts_never_appear_in_any_list(api, blog):
