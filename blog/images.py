@@ -173,7 +173,11 @@ def clean(data: bytes) -> Cleaned:
             f"The {kind} file is damaged or truncated ({error}).", code="damaged"
         ) from error
     except (Pillow.DecompressionBombWarning, Pillow.DecompressionBombError) as error:
-        raise ValidationError(str(error), code="too_many_pixels") from error
+        raise ValidationError(
+            f"The image has more than {settings.IMAGE_MAX_PIXELS / 1_000_000:g} "
+            "megapixels, the limit.",
+            code="too_many_pixels",
+        ) from error
     icc_profile = image.info.get("icc_profile")
     upright = ImageOps.exif_transpose(image)
     converted = _to_8_bit(upright)

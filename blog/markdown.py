@@ -142,7 +142,7 @@ def _images_referenced(tokens: list) -> list[str]:
     return found
 
 
-def _unwrap_figures(tokens: list) -> None:
+def _unwrap_figures(tokens: list, shown: dict) -> None:
     """A paragraph that is only a library image becomes its `<figure>`, not a
     `<p>` around it (a figure cannot sit inside a paragraph)."""
     for index in range(1, len(tokens) - 1):
@@ -153,6 +153,7 @@ def _unwrap_figures(tokens: list) -> None:
             and inline.type == "inline"
             and len(children) == 1
             and children[0].type == "image"
+            and str(children[0].attrs.get("src", ""))[len(IMAGE_SCHEME) :] in shown
             and str(children[0].attrs.get("src", "")).startswith(IMAGE_SCHEME)
         ):
             tokens[index - 1].hidden = tokens[index + 1].hidden = True
@@ -181,8 +182,8 @@ def render_markdown(source: str, images=None) -> RenderedMarkdown:
     tokens = _MARKDOWN.parse(source or "")
     referenced = _images_referenced(tokens)
     shown = images(referenced) if images and referenced else {}
-    if referenced:
-        _unwrap_figures(tokens)
+    if shown:
+        _unwrap_figures(tokens, shown)
     env = {"images": shown}
     html = sanitize_html(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, env))
     plain_text = html_entities.unescape(nh3.clean(html, tags=set()))
