@@ -65,7 +65,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(settings):
         def read(self, *args):
             raise AssertionError("read although its size was over the limit")
 
-    with pytest.raises(ValidationError, match="larger than 0.001 MB"):
+    with pytest.raises(ValidationError, match=r"larger than 0\.001 MB"):
         Image.from_file(Unread(), alt="")
 
     class Stream(io.BytesIO):  # no size: read up to the limit and one byte more
@@ -83,7 +83,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(settings):
 
 def test_an_image_over_the_pixel_limit_is_refused_with_its_size(settings):
     settings.IMAGE_MAX_PIXELS = 100_000
-    with pytest.raises(ValidationError, match="400x300 pixels; at most 0.1 mega"):
+    with pytest.raises(ValidationError, match=r"400x300 pixels; at most 0\.1 mega"):
         Image.from_file(upload(image_bytes(400, 300)), alt="")
 
 

@@ -3,7 +3,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from blog.models import Post, Tag
+from blog.models import Image, Post, Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +30,26 @@ def test_seed_demo_is_idempotent():
         Post.objects.count(),
         Tag.objects.count(),
         Post.tags.through.objects.count(),
+        Image.objects.count(),
     )
     call_command("seed_demo")
     assert (
         Post.objects.count(),
         Tag.objects.count(),
         Post.tags.through.objects.count(),
+        Image.objects.count(),
     ) == counts
+
+
+def test_every_demo_post_has_a_cover_drawn_at_seed_time():
+    call_command("seed_demo")
+    assert not Post.objects.filter(feature_image__isnull=True).exists()
+    covers = Image.objects.all()
+    assert 1 < covers.count() <= 6  # one per topic, reused
+    for cover in covers:
+        assert cover.alt
+        assert (cover.width, cover.height) == (1280, 720)
+        assert cover.status == Image.Status.READY  # IMAGE_PROCESSING=sync here
 
 
 def test_seed_demo_leaves_an_editors_changes_alone():

@@ -2,13 +2,14 @@
 
 from datetime import timedelta
 
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from blog import demo_content
+from blog import demo_content, demo_images
 from blog.bulk import upsert_posts, upsert_tags
-from blog.models import Post, Tag
+from blog.models import Image, Post, Tag
 from blog.synthetic import synthetic_posts, synthetic_tags
 
 
@@ -63,5 +64,13 @@ class Command(BaseCommand):
                 else today - timedelta(days=item["days_ago"]),
             )
             post.tags.set([tags[slug] for slug in item["tags"]])
+            topic = tags[item["tags"][-1]]  # the most specific of its topics
+            post.feature_image = self.cover(topic)
+            post.save(update_fields=["feature_image"])
             created += 1
         return created
+
+    def cover(self, topic: Tag) -> Image:
+        """The topic's cover, drawn once (the same bytes reuse the image)."""
+        drawn = ContentFile(demo_images.cover(topic.slug), name=f"{topic.slug}.jpg")
+        return Image.from_file(drawn, alt=demo_images.alt_text(topic.name))
