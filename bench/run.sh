@@ -57,3 +57,8 @@ fi
 if [[ ${BENCH_SITEMAP:-true} != false ]]; then
     .venv/bin/python bench/sitemap.py
 fi
+
+# Image uploads and renditions (bench/results/images.md).
+if [[ ${BENCH_IMAGES:-true} != false ]]; then
+    .venv/bin/python bench/images.py
+fi

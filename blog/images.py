@@ -358,6 +358,7 @@ def _store(name: str, data: bytes) -> None:
     if not default_storage.exists(name):
         saved = default_storage.save(name, ContentFile(data))
         if saved != name:  # a backend that renamed it would break the address
+            default_storage.delete(saved)
             raise RuntimeError(f"storage saved {name!r} as {saved!r}")
 
 
