@@ -395,3 +395,32 @@ def test_readme_quotes_the_generator_configuration_verbatim():
         "README.md's openapi-python-client.yaml block differs from "
         "tests/sdk/openapi-python-client.yaml: paste the file's current text."
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_reads_images_into_image_refs(sdk, api_client, small_blog):
+    from tests.factories import make_image
+
+    cover = make_image(alt="A cover", caption="Fig. 1", width=1000, height=600)
+    figure = make_image(alt="A figure")
+    PostFactory(slug="pictured", feature_image=cover, body=f"![](image:{figure.uuid})")
+    post = sdk.getPost.sync("pictured", client=api_client)
+    image = post.feature_image
+    assert isinstance(image, sdk.models.ImageRef)
+    # `srcset` is a map (MIME type -> srcset): its keys are its additional
+    # properties by design; everything else must be declared.
+    srcset = image.srcset.additional_properties
+    image.srcset.additional_properties = {}
+    for other in post.images:
+        other.srcset.additional_properties = {}
+    assert_nothing_undeclared(post)
+    assert set(srcset) == {"image/avif", "image/webp", "image/jpeg"}
+    assert srcset["image/webp"].endswith(" 960w")
+    assert (image.width, image.height, image.alt, image.caption) == (
+        1000, 600, "A cover", "Fig. 1"
+    )  # fmt: skip
+    assert all(isinstance(r, sdk.models.Rendition) for r in image.renditions)
+    assert image.placeholder.data_uri.startswith("data:image/webp;base64,")
+    assert [ref.id for ref in post.images] == [figure.uuid]
+    listed = sdk.listPosts.sync(client=api_client)
+    assert listed.results[0].feature_image.id == cover.uuid
