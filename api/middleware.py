@@ -1,13 +1,33 @@
 """Headers for the HTML pages (admin, API docs): a Content-Security-Policy."""
 
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+
 # Everything is served locally (drf-spectacular-sidecar, Django's admin assets).
 # Inline styles are allowed because both Swagger UI and the admin set style
 # attributes from script; scripts must come from this origin.
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def media_origins() -> str:
+    """Where the image library's files load from, besides this origin: the
+    `API_PUBLIC_URL` stored bodies use, and the storage's own host (S3, a CDN)."""
+    from django.core.files.storage import default_storage
+
+    found = {_origin(settings.API_PUBLIC_URL), _origin(default_storage.url("x"))}
+    return " ".join(sorted(origin for origin in found if origin))
+
+
+def html_policy() -> str:
+    images = " ".join(filter(None, ["'self' data:", media_origins()]))
+    return HTML_POLICY.replace("img-src 'self' data:", f"img-src {images}")
+
+
 HTML_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -37,7 +57,7 @@ class ContentSecurityPolicyMiddleware:
             content_type = response.get("Content-Type", "")
             is_html = content_type.startswith("text/html")
             response["Content-Security-Policy"] = (
-                HTML_POLICY if is_html else JSON_POLICY
+                html_policy() if is_html else JSON_POLICY
             )
         return response
 

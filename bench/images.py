@@ -84,7 +84,7 @@ def multipart(fields: dict[str, str], name: str, data: bytes) -> tuple[bytes, st
             f"{value}\r\n".encode()
         )
     parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'--{boundary}\r\nContent-Disposition: form-data; name="upload"; '
         f'filename="{name}"\r\nContent-Type: image/jpeg\r\n\r\n'.encode()
         + data
         + b"\r\n"

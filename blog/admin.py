@@ -16,13 +16,15 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from blog import preview
 from blog.editor import MarkdownEditor, PostAdminForm, ScheduleForm
+from blog.image_admin import thumbnail_html  # (and registers the image library)
+from blog.images import Image, by_public_id
 from blog.markdown import render_markdown
 from blog.models import Post, Tag
 
 STATE_COLOURS = {"draft": "#777", "scheduled": "#b26b00", "published": "#2a7a2a"}
 RECOVERABLE_SHOWN = 100
 COMPUTED = "Computed on save"
-SAVED_ONLY = {"publication_state"}
+SAVED_ONLY = {"publication_state", "feature_image_preview"}
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -46,6 +48,28 @@ class StateFilter(admin.SimpleListFilter):
         }.get(self.value(), queryset.all)()
 
 
+class ImageUseFilter(admin.SimpleListFilter):
+    """The posts that feature or show one image: the image list's "used in" links
+    here (`?image=<id>`). Shown in the sidebar only while it filters."""
+
+    title = "image"
+    parameter_name = "image"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not (value and value.isdigit()):
+            return []
+        image = Image.objects.filter(pk=value).only("id", "alt", "uuid").first()
+        return [(value, str(image))] if image else []
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if not (value and value.isdigit()):
+            return queryset
+        shown = Post.images.through.objects.filter(image_id=value).values("post_id")
+        return queryset.filter(Q(feature_image_id=value) | Q(pk__in=shown))
+
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "visible_posts"]
@@ -64,7 +88,7 @@ class TagAdmin(admin.ModelAdmin):
 class PostAdmin(SimpleHistoryAdmin):
     form = PostAdminForm
     list_display = ["title", "state_label", "published_at", "featured", "tag_names"]
-    list_filter = [StateFilter, "featured", "tags", "published_at"]
+    list_filter = [StateFilter, "featured", "tags", "published_at", ImageUseFilter]
     list_select_related = False
     list_per_page = 50
     show_full_result_count = False
@@ -77,15 +101,28 @@ class PostAdmin(SimpleHistoryAdmin):
     )
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["tags"]
+    # The feature image: search the library by its alt text, or "+" to upload.
+    autocomplete_fields = ["tags", "feature_image"]
     readonly_fields = [
-        "publication_state", "word_count", "reading_time_minutes", "created_at",
-        "updated_at",
+        "publication_state", "feature_image_preview", "word_count",
+        "reading_time_minutes", "created_at", "updated_at",
     ]  # fmt: skip
     ordering = ["-published_at", "-id"]
     actions = ["publish_now", "schedule", "unpublish"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "body"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "summary",
+                    "feature_image",
+                    "feature_image_preview",
+                    "body",
+                ]
+            },
+        ),
         (
             "Publishing",
             {
@@ -168,10 +205,19 @@ class PostAdmin(SimpleHistoryAdmin):
 
     def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "body":
+            attrs = {}
+            site = self.admin_site
+            images = site.get_model_admin(Image) if site.is_registered(Image) else None
+            if images and images.has_view_or_change_permission(request):
+                # markdown-editor.js adds "Insert image", which opens this page.
+                attrs["data-image-chooser-url"] = reverse(
+                    f"{self.admin_site.name}:blog_image_choose"
+                )
             kwargs["widget"] = MarkdownEditor(
                 preview_url=reverse(
                     f"{self.admin_site.name}:blog_post_markdown_preview"
-                )
+                ),
+                attrs=attrs,
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
@@ -188,6 +234,11 @@ class PostAdmin(SimpleHistoryAdmin):
         token = preview.make_token(post.pk)
         api_url = request.build_absolute_uri(reverse("api:preview", args=[token]))
         return preview.preview_url(token, api_url)
+
+    def save_model(self, request: HttpRequest, post: Post, form, change) -> None:
+        super().save_model(request, post, form, change)
+        if post.state != "draft":
+            warn_missing_alt(request, [post], self.admin_site.name)
 
     def response_change(self, request: HttpRequest, post: Post) -> HttpResponse:
         if _is_revert_page(request):
@@ -234,6 +285,17 @@ class PostAdmin(SimpleHistoryAdmin):
             when.format(stamp) if when else "",
         )
 
+    @admin.display(description="current feature image")
+    def feature_image_preview(self, post: Post) -> str:
+        image = post.feature_image
+        if image is None:
+            return "None"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse(f"{self.admin_site.name}:blog_image_change", args=[image.pk]),
+            thumbnail_html(image, 160),
+        )
+
     @admin.display(description="status", ordering="status")
     def state_label(self, post: Post) -> str:
         state = post.state
@@ -255,7 +317,8 @@ class PostAdmin(SimpleHistoryAdmin):
         may_add = self.has_add_permission(request)
         if not (may_add or self.has_change_permission(request)):
             raise PermissionDenied
-        rendered = render_markdown(request.POST.get("body", ""))
+        # Library images (`![alt](image:<id>)`) as the API shows them: one query.
+        rendered = render_markdown(request.POST.get("body", ""), images=by_public_id)
         return JsonResponse(
             {
                 "html": rendered.html,
@@ -296,7 +359,8 @@ class PostAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Publish now", permissions=["change"])
     def publish_now(self, request: HttpRequest, queryset: QuerySet) -> None:
-        published = live = 0
+        published = []
+        live = 0
         for post in queryset.defer(None):
             if post.state == "published":
                 live += 1  # already live: its date stays, so its place in lists does
@@ -304,28 +368,31 @@ class PostAdmin(SimpleHistoryAdmin):
             post.status = Post.Status.PUBLISHED
             post.published_at = timezone.now()
             post.save()
-            published += 1
-        message = f"Published {published} post(s)."
+            published.append(post)
+        message = f"Published {len(published)} post(s)."
         if live:
             message += f" {live} already live were left as they were."
         self.message_user(request, message, messages.SUCCESS)
+        warn_missing_alt(request, published, self.admin_site.name)
 
     @admin.action(description="Schedule…", permissions=["change"])
     def schedule(self, request: HttpRequest, queryset: QuerySet):
         form = ScheduleForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             when = form.cleaned_data["published_at"]
-            changed = 0
+            changed = []
             for post in queryset.defer(None):
                 post.status = Post.Status.PUBLISHED
                 post.published_at = when
                 post.save()
-                changed += 1
+                changed.append(post)
             self.message_user(
                 request,
-                f"Scheduled {changed} post(s) to go live at {when:%Y-%m-%d %H:%M} UTC.",
+                f"Scheduled {len(changed)} post(s) to go live at "
+                f"{when:%Y-%m-%d %H:%M} UTC.",
                 messages.SUCCESS,
             )
+            warn_missing_alt(request, changed, self.admin_site.name)
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -348,6 +415,33 @@ class PostAdmin(SimpleHistoryAdmin):
             changed += 1
         self.message_user(
             request, f"Moved {changed} post(s) back to draft.", messages.SUCCESS
+        )
+
+
+def warn_missing_alt(
+    request: HttpRequest, posts: list[Post], site_name: str = "admin"
+) -> None:
+    """A warning (not an error: a decorative image may have no alt text on
+    purpose) for the published or scheduled posts whose feature image has none."""
+    ids = {post.feature_image_id for post in posts} - {None}
+    if not ids:
+        return
+    without_alt = {
+        image.pk: image for image in Image.objects.filter(pk__in=ids, alt="")
+    }
+    for post in posts:
+        image = without_alt.get(post.feature_image_id)
+        if image is None:
+            continue
+        messages.warning(
+            request,
+            format_html(
+                "The feature image of “{}” has no alt text, so readers who cannot "
+                "see it get nothing. That is right only for a decorative image; "
+                'otherwise <a href="{}">add alt text to the image</a>.',
+                post,
+                reverse(f"{site_name}:blog_image_change", args=[image.pk]),
+            ),
         )
 
 

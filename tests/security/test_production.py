@@ -207,3 +207,21 @@ def test_a_slow_query_is_cancelled_by_the_statement_timeout(db):
         cursor.execute("SET LOCAL statement_timeout = 50")
         with pytest.raises(OperationalError):
             cursor.execute("SELECT pg_sleep(1)")
+
+
+def test_html_pages_may_show_the_image_librarys_files(client, settings):
+    settings.API_PUBLIC_URL = "https://api.example.com"
+    policy = client.get("/admin/login/")["Content-Security-Policy"]
+    (images,) = [part for part in policy.split("; ") if part.startswith("img-src")]
+    assert images == "img-src 'self' data: https://api.example.com"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {"bucket_name": "media", "custom_domain": "cdn.example.com"},
+        },
+    }
+    policy = client.get("/admin/login/")["Content-Security-Policy"]
+    assert "img-src 'self' data: https://api.example.com https://cdn.example.com" in (
+        policy
+    )
