@@ -576,8 +576,12 @@ def attach(posts, *, body_of=None) -> None:
     serializing them reads no more: each post's `feature_image`, and for the post
     `body_of` its `body_images` too (in the order its body shows them)."""
     posts = [post for post in posts if post is not None]
-    if body_of is not None and body_of not in posts:
-        posts.append(body_of)
+    if body_of is not None:
+        if body_of not in posts:
+            posts.append(body_of)
+        if not IMAGE_REFERENCE.search(body_of.body):
+            body_of.body_images = []  # its body shows none: nothing to read
+            body_of = None
     feature_ids = {post.feature_image_id for post in posts} - {None}
     condition = Q(pk__in=feature_ids)
     if body_of is not None:

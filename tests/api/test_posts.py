@@ -238,14 +238,14 @@ def test_hidden_or_unknown_posts_are_a_json_404(api, blog, slug):
     assert response.json()["code"] == "not_found"
 
 
-def test_the_detail_costs_six_queries_then_five(
+def test_the_detail_costs_five_queries_then_four(
     api, blog, content_version, django_assert_num_queries
 ):
-    # The post, the tag directory, the older and the newer post, the related posts,
-    # the images of the post and its related posts.
-    with django_assert_num_queries(6):
+    # The post, the tag directory, the older and the newer post, the related posts
+    # (no images: their query is not made).
+    with django_assert_num_queries(5):
         assert api.get("/api/v1/posts/both/").status_code == 200
-    with django_assert_num_queries(5):  # the directory is kept for the version
+    with django_assert_num_queries(4):  # the directory is kept for the version
         assert api.get("/api/v1/posts/oldest/").status_code == 200
 
 
@@ -258,7 +258,7 @@ def test_images_cost_the_detail_one_query_however_many(
     for image in figures:
         PostFactory(tags=[tag], feature_image=image)  # related posts with covers
     post = PostFactory(tags=[tag], feature_image=figures[0], body=inline)
-    with django_assert_num_queries(6):  # as without images: one for all of them
+    with django_assert_num_queries(6):  # one more than without: all the images
         body = api.get(f"/api/v1/posts/{post.slug}/").json()
     assert body["feature_image"]["id"] == str(figures[0].uuid)
     assert [image["id"] for image in body["images"]] == [
