@@ -99,7 +99,9 @@ def test_a_paused_redis_is_distrusted_within_alive_for(tracker, redis_server):  
     try:
         paused_at = time.monotonic()
         while tracker.stamp() is not None:
-            assert time.monotonic() - paused_at < tracking.ALIVE_FOR + 0.1
+            # Well inside the 1 s an editor's save waits on a paused Redis (slack
+            # for a loaded machine).
+            assert time.monotonic() - paused_at < tracking.ALIVE_FOR + 0.5
             time.sleep(0.01)
     finally:
         redis_server.resume()
