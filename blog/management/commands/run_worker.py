@@ -1,4 +1,5 @@
-"""`manage.py run_worker`: deliver webhooks, purge the CDN, publish scheduled posts.
+"""`manage.py run_worker`: deliver webhooks, purge the CDN, publish scheduled posts,
+make image renditions.
 
 Run one beside the web server (`make run` does); in production as a second process
 (systemd unit, container, Procfile `worker:` line). Several may run at once.
@@ -15,7 +16,10 @@ from blog import worker
 
 
 class Command(BaseCommand):
-    help = "Run the background worker: webhooks, CDN purges, scheduled publishes."
+    help = (
+        "Run the background worker: webhooks, CDN purges, scheduled publishes, "
+        "image renditions."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -31,7 +35,10 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
         logging.getLogger("blog").setLevel(logging.INFO)
-        self.stdout.write("Worker started: webhooks, CDN purges, scheduled publishes.")
+        self.stdout.write(
+            "Worker started: webhooks, CDN purges, scheduled publishes, "
+            "image renditions."
+        )
         self.stdout.flush()
         worker.run(stop, once=once)
         self.stdout.write("Worker stopped.")
