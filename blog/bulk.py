@@ -102,8 +102,9 @@ def write_post_batch(
     vectors, tag links) in a fixed number of statements; their ids by slug. The
     caller renews the content version."""
     links = Post.tags.through
+    posts = [_as_post(data, now) for data in batch]
     Post.objects.bulk_create(
-        [_as_post(data, now) for data in batch],
+        posts,
         update_conflicts=True,
         unique_fields=["slug"],
         update_fields=_UPSERT_FIELDS,
@@ -118,6 +119,17 @@ def write_post_batch(
             links(post_id=ids[data.slug], tag_id=tag_ids[slug])
             for data in batch
             for slug in dict.fromkeys(data.tags)
+        ]
+    )
+    # The library images each body shows (`![alt](image:<id>)`), as `Post.save`
+    # links them.
+    shown = Post.images.through
+    shown.objects.filter(post_id__in=ids.values()).delete()
+    shown.objects.bulk_create(
+        [
+            shown(post_id=ids[post.slug], image_id=image.pk)
+            for post in posts
+            for image in post._body_images
         ]
     )
     return ids

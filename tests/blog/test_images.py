@@ -401,3 +401,26 @@ def test_an_image_in_use_cannot_be_deleted():
     free.delete()
     assert not Image.objects.filter(pk=free.pk).exists()
     assert Post.objects.count() == 2
+
+
+def test_rerendering_and_importing_keep_a_bodys_figures(tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    image = make_image(alt="Kept")
+    post = PostFactory(body=f"![](image:{image.uuid})")
+    call_command("rerender_posts", stdout=io.StringIO(), stderr=io.StringIO())
+    post.refresh_from_db()
+    assert "<figure><picture>" in post.body_html
+    record = {
+        "kind": "post", "slug": "imported", "title": "Imported", "summary": "S",
+        "body": f"Intro\n\n![](image:{image.uuid})", "status": "published",
+        "published_at": "2024-01-01T00:00:00Z", "tags": [],
+    }  # fmt: skip
+    dump = tmp_path / "posts.jsonl"
+    dump.write_text(json.dumps(record) + "\n")
+    call_command("import_posts", str(dump), stdout=io.StringIO(), stderr=io.StringIO())
+    imported = Post.objects.get(slug="imported")
+    assert "<figure><picture>" in imported.body_html
+    assert list(imported.images.all()) == [image]

@@ -4,6 +4,7 @@ pipeline or the sanitiser's allowlist changed."""
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from blog.images import by_public_id
 from blog.markdown import render_markdown
 from blog.models import Post
 from blog.progress import Progress
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             batch = []
             for post in posts.iterator(chunk_size=BATCH_SIZE):
                 progress.advance(1)
-                rendered = render_markdown(post.body)
+                rendered = render_markdown(post.body, images=by_public_id)
                 if (post.body_html, post.toc) == (rendered.html, rendered.toc):
                     continue
                 post.body_html = rendered.html
