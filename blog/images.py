@@ -24,7 +24,6 @@ import base64
 import hashlib
 import io
 import logging
-import re
 import uuid
 import warnings
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from PIL import Image as Pillow
@@ -54,6 +53,7 @@ MIME_TYPES = {
 }
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "AVIF": "avif", "GIF": "gif"}
 SOCIAL_SIZE = (1200, 630)
+_KEPT_MODES = {"RGB", "RGBA", "L", "LA", "P", "PA"}
 PLACEHOLDER_WIDTH = 16
 ACCEPTED = "JPEG, PNG, WebP, AVIF or GIF"
 
@@ -127,6 +127,7 @@ def _encode(image: Pillow.Image, format_name: str, icc_profile: bytes | None) ->
     if format_name == "JPEG":
         image = image.convert("RGB") if image.mode not in ("RGB", "L") else image
         options |= {"quality": 85, "optimize": True, "progressive": True}
+        options["comment"] = b""  # never the source's COM segments
     elif format_name == "PNG":
         options |= {"optimize": True}
     elif format_name == "WEBP":
@@ -178,7 +179,9 @@ def clean(data: bytes) -> Cleaned:
             "megapixels, the limit.",
             code="too_many_pixels",
         ) from error
-    icc_profile = image.info.get("icc_profile")
+    # The profile stays only where it still describes the pixels: a CMYK (or
+    # other) profile does not describe the RGB the image is converted to.
+    icc_profile = image.info.get("icc_profile") if image.mode in _KEPT_MODES else None
     upright = ImageOps.exif_transpose(image)
     converted = _to_8_bit(upright)
     alpha = _has_alpha(converted)
@@ -260,6 +263,7 @@ class Image(models.Model):
         point queues a new social crop."""
         from blog.models import Post
 
+        requeue = False
         if self.pk is not None and self.status == Image.Status.READY:
             stored = (
                 Image.objects.filter(pk=self.pk).values("focal_x", "focal_y").first()
@@ -271,13 +275,19 @@ class Image(models.Model):
                 self.status = Image.Status.PENDING
                 if kwargs.get("update_fields") is not None:
                     kwargs["update_fields"] = {*kwargs["update_fields"], "status"}
-                if settings.IMAGE_PROCESSING == "sync":
-                    pk = self.pk
-                    transaction.on_commit(lambda: process(pk))  # after this save
+                requeue = settings.IMAGE_PROCESSING == "sync"
         with transaction.atomic(using=kwargs.get("using")):
             super().save(*args, **kwargs)
+            if requeue:
+                pk = self.pk
+                transaction.on_commit(lambda: process(pk))  # once this save is in
+            # Only posts whose figure changes are saved again (a retry that failed
+            # again, or an unchanged save, leaves them and their history alone).
             for post in Post.objects.filter(images=self.pk):
-                post.save(update_fields=[])
+                before = post.body_html
+                post.apply_derived_fields()
+                if post.body_html != before:
+                    post.save(update_fields=[])
 
     def delete(self, *args, **kwargs):
         used = self.pk is not None and (
@@ -332,7 +342,15 @@ class Image(models.Model):
             credit=credit,
         )
         image.full_clean(exclude=["file", "source_sha256", "sha256"])
-        image.save()
+        try:
+            with transaction.atomic():
+                image.save()
+        except IntegrityError:  # the same file, uploaded at the same moment
+            existing = cls.objects.filter(source_sha256=source_sha256).first()
+            if existing is None:
+                raise
+            existing.notes = ["This file was uploaded before: the image is reused."]
+            return existing
         image.notes = cleaned.notes
         if settings.IMAGE_PROCESSING == "sync":
             process(image.pk)
@@ -359,7 +377,9 @@ def _store(name: str, data: bytes) -> None:
         saved = default_storage.save(name, ContentFile(data))
         if saved != name:  # a backend that renamed it would break the address
             default_storage.delete(saved)
-            raise RuntimeError(f"storage saved {name!r} as {saved!r}")
+            if not default_storage.exists(name):
+                raise RuntimeError(f"storage saved {name!r} as {saved!r}")
+            # Another process stored the same name meanwhile: the same bytes.
 
 
 # --- Renditions (the worker) -----------------------------------------------------
@@ -386,8 +406,8 @@ def _dominant_color(image: Pillow.Image) -> str:
 
 
 def _placeholder(image: Pillow.Image, has_alpha: bool) -> str:
-    height = max(1, round(image.height * PLACEHOLDER_WIDTH / image.width))
-    tiny = image.resize((PLACEHOLDER_WIDTH, height), Pillow.Resampling.BOX)
+    tiny = image.copy()
+    tiny.thumbnail((PLACEHOLDER_WIDTH, PLACEHOLDER_WIDTH), Pillow.Resampling.BOX)
     data = _encode(tiny, "WEBP", None)
     return "data:image/webp;base64," + base64.b64encode(data).decode("ascii")
 
@@ -413,7 +433,7 @@ def make_renditions(image: Image) -> dict:
     icc_profile = original.info.get("icc_profile")
     renditions = []
     for width in rendition_widths(image.width):
-        height = round(image.height * width / image.width)
+        height = max(1, round(image.height * width / image.width))
         resized = (
             original
             if width == image.width
@@ -568,7 +588,7 @@ def by_public_id(ids) -> dict[str, Image]:
     return {str(image.uuid): image for image in Image.objects.filter(uuid__in=valid)}
 
 
-IMAGE_REFERENCE = re.compile(r"\(image:([0-9a-fA-F-]{36})\)")
+IMAGE_SCHEME_TEXT = "image:"  # in a body that references a library image
 
 
 def attach(posts, *, body_of=None) -> None:
@@ -579,7 +599,7 @@ def attach(posts, *, body_of=None) -> None:
     if body_of is not None:
         if body_of not in posts:
             posts.append(body_of)
-        if not IMAGE_REFERENCE.search(body_of.body):
+        if IMAGE_SCHEME_TEXT not in body_of.body.lower():
             body_of.body_images = []  # its body shows none: nothing to read
             body_of = None
     feature_ids = {post.feature_image_id for post in posts} - {None}
@@ -593,6 +613,8 @@ def attach(posts, *, body_of=None) -> None:
     for post in posts:
         field.set_cached_value(post, found.get(post.feature_image_id))
     if body_of is not None:
-        by_public_id = {str(image.uuid): image for image in found.values()}
-        order = dict.fromkeys(m.lower() for m in IMAGE_REFERENCE.findall(body_of.body))
-        body_of.body_images = [by_public_id[i] for i in order if i in by_public_id]
+        # The images its body shows are its links (`Post.images`, set from the
+        # render, whatever form the reference took), in the body's order.
+        body = body_of.body.lower()
+        shown = [image for image in found.values() if str(image.uuid) in body]
+        body_of.body_images = sorted(shown, key=lambda i: body.find(str(i.uuid)))

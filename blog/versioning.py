@@ -240,8 +240,9 @@ def _tracking_stamp(backend) -> int | None:
     a connection that cannot be trusted right now."""
     if not settings.API_VERSION_TRACKING:
         return None
-    tracker = getattr(backend, "tracker", None)
-    return tracker(VERSION_KEY).stamp() if tracker else None
+    find = getattr(backend, "tracker", None)
+    tracker = find(VERSION_KEY) if find else None
+    return tracker.stamp() if tracker else None
 
 
 def _replaces(version: ContentVersion, copy: ContentVersion | None) -> bool:

@@ -194,9 +194,15 @@ class PooledClientRedisCache(ResilientCache, RedisCache):
     def connection_generation(self) -> int:
         return _generation
 
-    def tracker(self, key: str) -> InvalidationTracker:
+    def tracker(self, key: str) -> InvalidationTracker | None:
         """The process's tracker of writes to `key` (`config.tracking`): one per
-        process and key, although Django makes a backend per thread."""
+        process and key, although Django makes a backend per thread. None unless
+        there is exactly one server, over TCP: with replicas the reads would go to
+        a server the pushes do not come from."""
+        if len(self._servers) != 1 or not self._servers[0].startswith(
+            ("redis://", "rediss://")
+        ):
+            return None
         url = self._servers[0]
         full_key = self.make_and_validate_key(key)
         with _trackers_lock:

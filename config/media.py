@@ -24,8 +24,12 @@ def serve(request: HttpRequest, path: str) -> HttpResponse:
     if refused is not None:
         return refused
     root = Path(settings.MEDIA_ROOT).resolve()
-    target = (root / path).resolve()
-    if root not in target.parents or not target.is_file():
+    try:
+        target = (root / path).resolve()
+        found = root in target.parents and target.is_file()
+    except (ValueError, OSError):  # a NUL byte, a name too long for the system
+        found = False
+    if not found:
         return json_error(404, "Not found.")
     content_type = TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0]
     response = FileResponse(target.open("rb"), content_type=content_type)

@@ -17,8 +17,9 @@ version it read while the connection was trusted and uses it until a push arrive
   `ALIVE_FOR` seconds past the sending of the newest `PING` answered. A paused or
   wedged Redis (SIGSTOP) stops answering, so trust runs out within `ALIVE_FOR`:
   shorter than the socket timeout an editor's save waits for when it cannot
-  publish a new version, so no save returns while a reader still trusts a copy that
-  save could not invalidate.
+  publish a new version to a paused Redis. A write Redis refuses at once (out of
+  memory, read-only) invalidates nothing and is healed by the database recheck
+  (`API_VERSION_RECHECK_SECONDS`), exactly as without tracking.
 
 Redis queues the push while it processes the write, in the same event-loop turn as
 its answer to the writer: by the time an editor's save has returned, the push is in
@@ -167,29 +168,37 @@ class InvalidationTracker:
         read before it may have changed, or None while the connection cannot be
         trusted (a value read then must not be kept)."""
         now = time.monotonic() if now is None else now
-        with self.lock:
-            if self._pid != os.getpid():  # a forked child: the parent's socket
-                self._drop()
+        # Never wait for another thread (reconnecting, say): read per request.
+        if not self.lock.acquire(blocking=False):
+            return None
+        try:
+            return self._stamp(now)
+        finally:
+            self.lock.release()
+
+    def _stamp(self, now: float) -> int | None:
+        if self._pid != os.getpid():  # a forked child: the parent's socket
+            self._drop()
+        if self._sock is None:
+            if now < self._retry_at:
+                return None
+            self._connect(now)
             if self._sock is None:
-                if now < self._retry_at:
-                    return None
-                self._connect(now)
-                if self._sock is None:
-                    return None
-            try:
-                self._drain()
-                if self._pings and now - self._pings[0] > GIVE_UP_AFTER:
-                    raise ConnectionError(f"no answer for {GIVE_UP_AFTER:.0f}s")
-                if now - self._last_ping >= PING_INTERVAL:
-                    self._sock.sendall(_encode("PING"))
-                    self._pings.append(now)
-                    self._last_ping = now
-            except (OSError, ProtocolError) as error:
-                self._lost(now, error)
                 return None
-            if now - self._answered_at > ALIVE_FOR:
-                return None
-            return self.epoch
+        try:
+            self._drain()
+            if self._pings and now - self._pings[0] > GIVE_UP_AFTER:
+                raise ConnectionError(f"no answer for {GIVE_UP_AFTER:.0f}s")
+            if now - self._last_ping >= PING_INTERVAL:
+                self._sock.sendall(_encode("PING"))
+                self._pings.append(now)
+                self._last_ping = now
+        except (OSError, ProtocolError, ValueError) as error:
+            self._lost(now, error)
+            return None
+        if now - self._answered_at > ALIVE_FOR or self._reader.buffer:
+            return None  # silent lately, or a frame (a push?) half arrived
+        return self.epoch
 
     def close(self) -> None:
         with self.lock:
@@ -230,7 +239,7 @@ class InvalidationTracker:
             if failed:
                 raise failed[0]
             sock.setblocking(False)
-        except (OSError, ProtocolError) as error:
+        except (OSError, ProtocolError, ValueError) as error:
             self._retry_at = now + RETRY_SECONDS
             # Once per outage, not every retry (a server without tracking refuses
             # it every time).

@@ -424,3 +424,54 @@ def test_rerendering_and_importing_keep_a_bodys_figures(tmp_path):
     imported = Post.objects.get(slug="imported")
     assert "<figure><picture>" in imported.body_html
     assert list(imported.images.all()) == [image]
+
+
+def test_every_reference_form_counts_among_the_posts_images(api):
+    first, second, third = (make_image(alt=f"Image {n}") for n in range(3))
+    body = (
+        f'![a](image:{second.uuid} "A title")\n\n'
+        f"Text ![b][ref] and ![c](<image:{first.uuid}>).\n\n"
+        f"[ref]: image:{third.uuid}\n"
+    )
+    post = PostFactory(body=body)
+    shown = api.get(f"/api/v1/posts/{post.slug}/").json()["images"]
+    # In the order the body names them (the reference definition comes last).
+    assert [image["id"] for image in shown] == [
+        str(second.uuid), str(first.uuid), str(third.uuid)
+    ]  # fmt: skip
+    assert post.body_html.count("<figure>") == 3
+
+
+def test_bad_media_paths_are_a_404_never_a_500(client):
+    assert client.get("/media/a%00b.jpg").status_code == 404
+    assert client.get("/media/" + "x" * 300 + ".jpg").status_code == 404
+
+
+def test_extreme_aspect_ratios_are_processed_within_the_limits():
+    wide = make_image(width=2000, height=3)
+    assert wide.status == Image.Status.READY, wide.failure
+    assert all(r["height"] >= 1 for r in wide.renditions)
+    tall = make_image(width=100, height=2000)
+    assert len(tall.placeholder_data_uri) < 1024
+
+
+def test_a_jpeg_comment_is_not_kept(media_root):
+    data = encoded(Pillow.new("RGB", (64, 64), "navy"), "JPEG", comment=b"secret")
+    Image.from_file(upload(data), alt="")
+    for path in stored_files(media_root):
+        assert b"secret" not in path.read_bytes(), path
+
+
+def test_an_unchanged_save_leaves_the_posts_and_events_alone(
+    django_capture_on_commit_callbacks,
+):
+    image = make_image(alt="Same")
+    with django_capture_on_commit_callbacks(execute=True):
+        inline = PostFactory(body=f"![](image:{image.uuid})")
+        PostFactory(feature_image=image)
+    Event.objects.all().delete()
+    before = Post.objects.get(pk=inline.pk).updated_at
+    with django_capture_on_commit_callbacks(execute=True):
+        image.save()
+    assert Post.objects.get(pk=inline.pk).updated_at == before
+    assert not Event.objects.exists()

@@ -132,3 +132,13 @@ def test_the_password_in_the_url_is_used_and_a_refusal_leaves_it_untrusted(
     finally:
         accepted.close()
         refused.close()
+
+
+def test_tracking_is_off_unless_one_tcp_server_serves_every_read():
+    from config.cache import PooledClientRedisCache
+
+    one = PooledClientRedisCache("redis://127.0.0.1:6390/0", {})
+    assert one.tracker("k") is not None
+    replicas = PooledClientRedisCache("redis://a:6379/0,redis://b:6379/0", {})
+    assert replicas.tracker("k") is None  # reads may go to a lagging replica
+    assert PooledClientRedisCache("unix:///run/redis.sock", {}).tracker("k") is None
