@@ -358,7 +358,8 @@ class Image(models.Model):
         return image
 
     def retry(self) -> None:
-        """Queue the renditions again (a failed image, or changed settings)."""
+        """Queue the renditions again (a failed image, or changed settings). A job
+        running now finds its lease gone and leaves the row to this one."""
         Image.objects.filter(pk=self.pk).update(
             status=Image.Status.PENDING, failure="", leased_until=None
         )
@@ -469,27 +470,30 @@ def make_renditions(image: Image) -> dict:
     }
 
 
-def process(pk: int) -> bool:
-    """Make one image's renditions and record them (or the failure); False when
-    another worker holds it or it is gone."""
+def process(pk: int, lease=None) -> bool:
+    """Make one image's renditions and record them (or the failure). With the
+    worker's `lease` (its `leased_until`), the result is recorded only while that
+    lease is still the image's: a job that outlived it, or was queued again
+    meanwhile, leaves the row to the newer one. False when nothing was recorded."""
     image = Image.objects.filter(pk=pk).first()
     if image is None:
         return False
     try:
         made = make_renditions(image)
+        fields = {**made, "status": Image.Status.READY, "failure": ""}
     except Exception as error:  # a bad file, a full disk, a storage outage
         logger.exception("Renditions of image %s failed.", image.uuid)
-        image.status = Image.Status.FAILED
-        image.failure = f"{type(error).__name__}: {error}"[:2000]
-        image.leased_until = None
-        image.save(update_fields=["status", "failure", "leased_until", "updated_at"])
-        return True
-    for name, value in made.items():
-        setattr(image, name, value)
-    image.status = Image.Status.READY
-    image.failure = ""
-    image.leased_until = None
-    image.save(update_fields=[*made, "status", "failure", "leased_until", "updated_at"])
+        fields = {
+            "status": Image.Status.FAILED,
+            "failure": f"{type(error).__name__}: {error}"[:2000],
+        }
+    with transaction.atomic():
+        current = Image.objects.select_for_update().filter(pk=pk).first()
+        if current is None or (lease is not None and current.leased_until != lease):
+            return False
+        for name, value in {**fields, "leased_until": None}.items():
+            setattr(current, name, value)
+        current.save(update_fields=[*fields, "leased_until", "updated_at"])
     return True
 
 
@@ -508,9 +512,13 @@ def process_pending(limit: int = 1) -> int:
             .select_for_update(skip_locked=True)
         )
         ids = list(claimable.values_list("pk", flat=True)[:limit])
-        Image.objects.filter(pk__in=ids).update(leased_until=now + LEASE)
+        lease = now + LEASE
+        Image.objects.filter(pk__in=ids).update(leased_until=lease)
     for pk in ids:
-        process(pk)
+        process(
+            pk,
+            Image.objects.filter(pk=pk).values_list("leased_until", flat=True).first(),
+        )
     return len(ids)
 
 

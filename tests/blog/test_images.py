@@ -475,3 +475,23 @@ def test_an_unchanged_save_leaves_the_posts_and_events_alone(
         image.save()
     assert Post.objects.get(pk=inline.pk).updated_at == before
     assert not Event.objects.exists()
+
+
+def test_a_job_whose_lease_was_taken_records_nothing(settings, monkeypatch):
+    settings.IMAGE_PROCESSING = "worker"
+    image = Image.from_file(upload(image_bytes()), alt="Raced")
+    real = images.make_renditions
+
+    def retried_meanwhile(target):
+        made = real(target)
+        Image.objects.get(pk=target.pk).retry()  # the editor queues it again
+        return made
+
+    monkeypatch.setattr(images, "make_renditions", retried_meanwhile)
+    assert images.process_pending() == 1
+    image.refresh_from_db()
+    assert image.status == Image.Status.PENDING  # the old job did not overwrite
+    monkeypatch.undo()
+    assert images.process_pending() == 1  # the newer job records its result
+    image.refresh_from_db()
+    assert image.status == Image.Status.READY
