@@ -19,17 +19,6 @@ from tests.factories import PostFactory, TagFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Each test makes its own accounts; the real hasher is slow on purpose."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def editor(admin_client):
-    return admin_client
-
-
 @pytest.mark.parametrize(
     "url_name",
     ["admin:blog_post_changelist", "admin:blog_post_add", "admin:blog_tag_changelist",

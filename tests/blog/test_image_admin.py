@@ -24,16 +24,6 @@ LIST = "admin:blog_image_changelist"
 CHOOSE = "admin:blog_image_choose"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def editor(admin_client):
-    return admin_client
-
-
 def jpeg(name: str = "photo.jpg", **kwargs) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, image_bytes(**kwargs), content_type="image/jpeg")
 
