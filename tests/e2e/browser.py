@@ -9,3 +9,11 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 PASSWORD = "correct-horse-battery-staple"
+
+
+def log_in(page) -> None:
+    """Sign in to the admin as the `site` fixture's editor."""
+    page.goto("/admin/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")

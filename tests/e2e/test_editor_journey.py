@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.e2e.browser import OUTPUT, PASSWORD
+from tests.e2e.browser import OUTPUT, log_in
 
 TITLE = "Observability on a budget"
 SLUG = "observability-on-a-budget"
@@ -53,10 +53,7 @@ def test_an_editor_writes_previews_publishes_edits_and_restores_a_post(page):
 
 def _journey(page, expect) -> None:
     # Log in.
-    page.goto("/admin/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    log_in(page)
     expect(page.locator("#site-name")).to_contain_text("writing-api")
 
     # A tag from the tag admin; its slug is filled in from the name as you type.

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.browser import OUTPUT, PASSWORD
+from tests.e2e.browser import OUTPUT, log_in
 from tests.factories import image_bytes
 
 ALT = "A chart of request latency"
@@ -82,10 +82,7 @@ def test_an_editor_uploads_an_image_and_uses_it_as_cover_and_inline(
 def _journey(page, expect, site: str, jpeg) -> None:
     page.context.add_init_script(REPORT_CSP_VIOLATIONS)
 
-    page.goto("/admin/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    log_in(page)
     expect(page.locator("#site-name")).to_contain_text("writing-api")
 
     # Blog > Images > Add image: a real JPEG, no alt text yet.

@@ -13,7 +13,7 @@ from django.db import connections
 from standardwebhooks.webhooks import Webhook
 
 from blog import worker
-from tests.e2e.browser import OUTPUT, PASSWORD
+from tests.e2e.browser import OUTPUT, log_in
 from tests.factories import PostFactory
 from tests.receiver import Reply
 
@@ -62,10 +62,7 @@ def test_an_editor_adds_an_endpoint_reads_the_log_and_redelivers(
 
 
 def _journey(page, expect, receiver, settings) -> None:
-    page.goto("/admin/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    log_in(page)
 
     # A loopback address is refused, with the reason on the form.
     settings.WEBHOOK_ALLOW_PRIVATE = False
