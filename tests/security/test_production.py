@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
+from api import throttling
 from tests.wsgi import wsgi_get
 
 pytestmark = pytest.mark.django_db
@@ -117,8 +118,10 @@ def test_without_a_trusted_proxy_a_forwarded_for_header_is_ignored(client, setti
 
 
 @pytest.fixture
-def throttled(settings):
+def throttled(settings, monkeypatch):
     settings.API_THROTTLE_RATE = "3/minute"
+    # Ten seconds into a window: the fixed window cannot roll over between requests.
+    monkeypatch.setattr(throttling, "clock", lambda: 1_800_000_010.0)
     return settings
 
 
