@@ -3,13 +3,14 @@
 from rest_framework.request import Request
 
 from blog import derived
-from blog.tags import TagDirectory
+from blog.related import Directory, Related
 
 
-def tag_directory(request: Request) -> TagDirectory:
-    """The tag directory: once per content version, at most once per request."""
-    directory = getattr(request, "_tag_directory", None)
-    if directory is None:
-        directory = derived.tag_directory()
-        request._tag_directory = directory
-    return directory
+def directory(request: Request, related: Related) -> Directory:
+    """The directory of tags (or authors): once per content version, at most once
+    per request."""
+    directories = request.__dict__.setdefault("_directories", {})
+    found = directories.get(related.name)
+    if found is None:
+        found = directories[related.name] = derived.directory(related)
+    return found

@@ -1,5 +1,5 @@
-"""RSS 2.0, Atom 1.0 and JSON Feed 1.1 of the newest visible posts, site-wide and per
-tag (the contract's "Feeds"), on Django's syndication framework.
+"""RSS 2.0, Atom 1.0 and JSON Feed 1.1 of the newest visible posts, site-wide, per
+tag and per author (the contract's "Feeds"), on Django's syndication framework.
 
 The framework writes the XML; its documented hooks add what it leaves out: the full
 content (`content:encoded`, Atom `content type="html"`, JSON Feed `content_html`),
@@ -30,6 +30,8 @@ from api.schema import PlainOperation, path_parameter
 from api.surrogate import SurrogateKeys
 from blog import derived, feed_posts
 from blog.models import Post
+from blog.public_urls import public_url
+from blog.related import AUTHORS, RELATED
 
 # Outside XML 1.0's characters: C0 controls but tab, newline and carriage return;
 # lone surrogates; U+FFFE and U+FFFF.
@@ -74,10 +76,13 @@ class RssWithContent(WrittenOnce, Rss201rev2Feed):
     def rss_attributes(self) -> dict:
         attributes = super().rss_attributes()
         attributes["xmlns:content"] = "http://purl.org/rss/1.0/modules/content/"
+        attributes["xmlns:dc"] = "http://purl.org/dc/elements/1.1/"
         return attributes
 
     def add_item_elements(self, handler, item) -> None:
-        super().add_item_elements(handler, item)
+        super().add_item_elements(handler, item)  # the first author as dc:creator
+        for name in item["author_names"][1:]:
+            handler.addQuickElement("dc:creator", name)
         handler.addQuickElement("content:encoded", item["content_html"])
 
 
@@ -85,7 +90,11 @@ class AtomWithContent(WrittenOnce, Atom1Feed):
     content_type = "application/atom+xml; charset=utf-8"
 
     def add_item_elements(self, handler, item) -> None:
-        super().add_item_elements(handler, item)
+        super().add_item_elements(handler, item)  # the first author
+        for name in item["author_names"][1:]:
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.endElement("author")
         handler.addQuickElement("content", item["content_html"], {"type": "html"})
 
 
@@ -117,6 +126,7 @@ class JsonFeed(SyndicationFeed):
                     "content_html": item["content_html"],
                     "date_published": _iso(item["pubdate"]),
                     "date_modified": _iso(item["updateddate"]),
+                    "authors": [{"name": name} for name in item["author_names"]],
                     "tags": list(item["categories"]),
                 }
                 for item in self.items
@@ -135,7 +145,7 @@ _JSON_FEED_REQUIRED = [
 ]  # fmt: skip
 _JSON_FEED_ITEM_REQUIRED = [
     "id", "url", "title", "summary", "content_html", "date_published",
-    "date_modified", "tags",
+    "date_modified", "authors", "tags",
 ]  # fmt: skip
 _TIME = {"type": "string", "format": "date-time"}
 JSON_FEED_COMPONENTS = {
@@ -187,6 +197,15 @@ JSON_FEED_COMPONENTS = {
             },
             "date_published": _TIME,
             "date_modified": _TIME,
+            "authors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {"name": _TEXT},
+                },
+                "description": "The byline, in order.",
+            },
             "tags": {"type": "array", "items": _TEXT, "description": "Tag names."},
         },
     },
@@ -200,11 +219,12 @@ _MEDIA = {
 }
 
 
-def feed_operation(format_name: str, tagged: bool) -> PlainOperation:
+def feed_operation(format_name: str, kind: str | None) -> PlainOperation:
+    """`kind`: None for the site's feed, `tag` or `author` for one of theirs."""
     label, media_type, schema = _MEDIA[format_name]
-    whose = "one tag's" if tagged else "the site's"
+    whose = f"one {kind}'s" if kind else "the site's"
     return PlainOperation(
-        operation_id=f"get{'Tag' if tagged else ''}{label.split()[0].title()}Feed",
+        operation_id=f"get{(kind or '').title()}{label.split()[0].title()}Feed",
         description=f"{label} of {whose} newest `FEED_ITEMS` (default 20) visible "
         "posts, with their full content; ETag, Last-Modified and 304 as on the JSON "
         "endpoints.",
@@ -212,60 +232,68 @@ def feed_operation(format_name: str, tagged: bool) -> PlainOperation:
         tag="feeds",
         media_type=media_type,
         schema=schema,
-        parameters=(path_parameter("slug", "The tag's slug."),) if tagged else (),
+        parameters=(path_parameter("slug", f"The {kind}'s slug."),) if kind else (),
         components=JSON_FEED_COMPONENTS if format_name == "json" else {},
-        not_found="No visible tag with this slug." if tagged else None,
+        not_found=f"No visible {kind} with this slug." if kind else None,
     )
 
 
 def public_post_url(post: Post, request: HttpRequest) -> str:
     """The post's page on the front-end (`FRONTEND_POST_URL`), else its API URL."""
-    template = settings.FRONTEND_POST_URL
-    if template:
-        return template.replace("{slug}", post.slug)
+    found = public_url("post", post.slug)
+    if found:
+        return found
     return request.build_absolute_uri(
         reverse("api:post-detail", kwargs={"slug": post.slug})
     )
 
 
 class PostFeed(Feed):
-    """The newest `FEED_ITEMS` visible posts, full content, in one format."""
+    """The newest `FEED_ITEMS` visible posts, full content, in one format; of one
+    tag or author when the feed's `kind` is `tag` or `author`."""
 
-    def __init__(self, format_name: str, request: HttpRequest) -> None:
+    def __init__(self, format_name: str, kind: str | None, request: HttpRequest):
         # One per request: its methods read the request (absolute URLs).
         self.format_name = format_name
         self.feed_type = FORMATS[format_name]
+        self.kind = kind
         self.request = request
 
     def get_object(self, request, *args, **kwargs):
-        slug = kwargs.get("slug")
-        return None if slug is None else derived.tag_directory().by_slug[slug]
+        return kwargs.get("entry")
 
-    def items(self, tag) -> list[Post]:
-        return feed_posts.newest_posts(tag)  # compiled once
+    def items(self, entry) -> list[Post]:
+        return feed_posts.newest_posts(self.kind, entry)  # compiled once
 
-    def title(self, tag) -> str:
+    def title(self, entry) -> str:
         name = xml_text(settings.SITE_TITLE)
-        return name if tag is None else f"{name}: {xml_text(tag.name)}"
+        return name if entry is None else f"{name}: {xml_text(entry.name)}"
 
-    def description(self, tag) -> str:
-        if tag is not None and tag.description:
-            return xml_text(tag.description)
-        return xml_text(settings.SITE_DESCRIPTION)
+    def description(self, entry) -> str:
+        own = (
+            ""
+            if entry is None
+            else (entry.bio if self.kind == "author" else entry.description)
+        )
+        return xml_text(own or settings.SITE_DESCRIPTION)
 
-    def link(self, tag) -> str:
+    def link(self, entry) -> str:
         return settings.SITE_URL or self.request.build_absolute_uri(reverse("api:root"))
 
-    def feed_url(self, tag) -> str:
+    def feed_url(self, entry) -> str:
+        """`FEED_PUBLIC_URL` when its placeholders fit this feed (`{tag}` for a tag's,
+        `{author}` for an author's, neither for the site's), else the request URL."""
         template = settings.FEED_PUBLIC_URL
-        if template and (tag is None) != ("{tag}" in template):
-            return template.replace("{format}", self.format_name).replace(
-                "{tag}", tag.slug if tag else ""
-            )
-        path = self.request.path
-        return self.request.build_absolute_uri(path)
+        wanted = {f"{{{self.kind}}}"} if self.kind else set()
+        present = {p for p in ("{tag}", "{author}") if p in template}
+        if template and present == wanted:
+            url = template.replace("{format}", self.format_name)
+            return url.replace(f"{{{self.kind}}}", entry.slug) if self.kind else url
+        return self.request.build_absolute_uri(self.request.path)
 
-    def author_name(self, tag) -> str:
+    def author_name(self, entry) -> str:
+        if self.kind == "author":
+            return xml_text(entry.name)
         return xml_text(settings.SITE_TITLE)
 
     def item_title(self, post: Post) -> str:
@@ -288,28 +316,46 @@ class PostFeed(Feed):
     def item_updateddate(self, post: Post):
         return max(post.updated_at, post.published_at)
 
+    def item_author_name(self, post: Post) -> str | None:
+        names = self._author_names(post)
+        return names[0] if names else None
+
+    def _author_names(self, post: Post) -> list[str]:
+        directory = derived.directory(AUTHORS)
+        return [xml_text(a.name) for a in directory.entries_for(post.author_ids)]
+
     def item_categories(self, post: Post) -> list[str]:
-        directory = derived.tag_directory()
+        directory = derived.directory(RELATED["tags"])
         return [xml_text(tag.name) for tag in directory.entries_for(post.tag_ids)]
 
     def item_extra_kwargs(self, post: Post) -> dict:
-        return {"content_html": xml_text(absolute_html(post.body_html))}
+        return {
+            "content_html": xml_text(absolute_html(post.body_html)),
+            "author_names": self._author_names(post),
+        }
 
 
-def feed_view(format_name: str, tagged: bool):
-    """A feed as a view of the API: GET and HEAD only, an unknown tag is the JSON
-    404, and the response cache, validators and surrogate keys apply."""
+def feed_view(format_name: str, kind: str | None):
+    """A feed as a view of the API: GET and HEAD only, an unknown tag or author is
+    the JSON 404, and the response cache, validators and surrogate keys apply."""
+    related = RELATED[f"{kind}s"] if kind else None
+    keys = ("posts",) if kind is None else ("posts", f"{kind}s")
 
     @csrf_exempt  # read-only: any other method is the JSON 405, not CSRF's 403
     def view(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         refused = refuse_unsafe_method(request)
         if refused is not None:
             return refused
-        if slug is not None and slug not in derived.tag_directory().by_slug:
-            return json_error(404, "Not found.")
-        feed = PostFeed(format_name, request)
-        return feed(request, slug=slug) if slug else feed(request)
+        entry = None
+        if related is not None:
+            counts = derived.visibility_counts(related)
+            found = derived.directory(related).counted_one(slug, counts)
+            if found is None:
+                return json_error(404, "Not found.")
+            entry = found.entry
+        feed = PostFeed(format_name, kind, request)
+        return feed(request, entry=entry)
 
-    view.http_cache = public(keys=SurrogateKeys(("posts",)), negotiated=False)
-    view.openapi = feed_operation(format_name, tagged)
+    view.http_cache = public(keys=SurrogateKeys(keys), negotiated=False)
+    view.openapi = feed_operation(format_name, kind)
     return view

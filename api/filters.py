@@ -11,7 +11,9 @@ from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
 
-from api.context import tag_directory
+from api.context import directory
+from blog import derived
+from blog.related import AUTHORS, TAGS
 from blog.slugs import is_valid_slug
 
 ORDERINGS = {
@@ -47,8 +49,7 @@ class SlugListField(forms.Field):
         for item in value:
             if not is_valid_slug(item):
                 raise forms.ValidationError(
-                    "%(value)r is not a tag slug (lowercase letters, digits and "
-                    "hyphens).",
+                    "%(value)r is not a slug (lowercase letters, digits and hyphens).",
                     code="invalid_slug",
                     params={"value": item[:60]},
                 )
@@ -148,6 +149,7 @@ class PostFilter(django_filters.FilterSet):
         error_messages=_choice_error("tag_match", ["any", "all"]),
     )
     exclude_tag = SlugListFilter(method="filter_exclude_tag")
+    author = SlugListFilter(method="filter_author")
     search = django_filters.CharFilter(
         method="filter_search", max_length=settings.API_SEARCH_MAX_LENGTH
     )
@@ -176,20 +178,30 @@ class PostFilter(django_filters.FilterSet):
             type(self)._form_class = form_class
         return form_class
 
+    # The parameters naming tags or authors by slug: an unknown one is a 400.
+    SLUG_PARAMETERS = {"tag": TAGS, "exclude_tag": TAGS, "author": AUTHORS}
+
     def is_valid(self) -> bool:
-        """Valid values, and every tag slug names an existing tag (one query)."""
+        """Valid values, and every slug names a tag or author readers see (read
+        from the directories: no query per request)."""
         valid = super().is_valid()
-        directory = tag_directory(self.request)
-        for name in ("tag", "exclude_tag"):
-            unknown = directory.unknown_slugs(self.form.cleaned_data.get(name) or [])
+        for name, related in self.SLUG_PARAMETERS.items():
+            slugs = self.form.cleaned_data.get(name) or []
+            if not slugs:
+                continue
+            counts = derived.visibility_counts(related)
+            unknown = directory(self.request, related).unknown_slugs(slugs, counts)
             if unknown:
                 listed = ", ".join(repr(slug[:60]) for slug in unknown)
-                error = forms.ValidationError(f"Unknown tag: {listed}.", "unknown_tag")
+                kind = related.name[:-1]
+                error = forms.ValidationError(
+                    f"Unknown {kind}: {listed}.", f"unknown_{kind}"
+                )
                 self.form.add_error(name, error)
         return valid and not self.form.errors
 
     def _tags(self, slugs: list[str]):
-        return tag_directory(self.request).find(slugs)
+        return directory(self.request, TAGS).find(slugs)
 
     @extend_schema_field(
         {
@@ -229,6 +241,19 @@ class PostFilter(django_filters.FilterSet):
     )
     def filter_exclude_tag(self, queryset, name, slugs):
         return queryset.without_tags(self._tags(slugs))
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": _SLUG_SCHEMA,
+            "maxItems": settings.API_MAX_REPEATED_VALUES,
+            "description": "Author slug; repeat for several: posts by any of them. "
+            "An unknown slug (or an author without a visible post) is a 400.",
+            "example": ["ada-lovelace"],
+        }
+    )
+    def filter_author(self, queryset, name, slugs):
+        return queryset.with_any_author(directory(self.request, AUTHORS).find(slugs))
 
     @extend_schema_field(
         {

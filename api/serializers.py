@@ -1,13 +1,21 @@
-"""The shapes of the contract (`../shared/design/api-v1.md`), field by field."""
+"""The shapes of the contract (`../shared/design/api-v1.md`), field by field.
 
+Each shape is declared once, as a serializer's fields. `FastSerializer` renders
+those declared fields directly (a page of 20 posts would otherwise run hundreds of
+DRF field objects); tests hold its output to DRF's own field-by-field path.
+"""
+
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.context import tag_directory
+from api.context import directory
 from blog.images import attach, media_url, srcsets
+from blog.public_urls import public_url
+from blog.related import AUTHORS, TAGS, Related
 from blog.slugs import SLUG_MAX_LENGTH, SLUG_PATTERN
 
 DATETIME_FORMAT = settings.REST_FRAMEWORK["DATETIME_FORMAT"]
@@ -16,6 +24,83 @@ DATETIME_FORMAT = settings.REST_FRAMEWORK["DATETIME_FORMAT"]
 def timestamp(value: datetime | None) -> str | None:
     """A datetime as `serializers.DateTimeField` prints it: in UTC, whole seconds."""
     return None if value is None else value.astimezone(UTC).strftime(DATETIME_FORMAT)
+
+
+# Field classes whose `to_representation` is a plain conversion of the value.
+_CONVERSIONS: tuple[tuple[type, Callable], ...] = (
+    (serializers.BooleanField, bool),
+    (serializers.IntegerField, int),
+    (serializers.FloatField, float),
+    (serializers.UUIDField, str),
+    (serializers.DateTimeField, timestamp),
+    (serializers.ChoiceField, str),
+    (serializers.URLField, str),
+    (serializers.CharField, str),
+)
+
+
+def _plain_conversion(field: serializers.Field) -> Callable | None:
+    """The conversion DRF's `to_representation` makes for this field, when it is
+    one of the plain ones and neither it nor its reading is overridden."""
+    if type(field).get_attribute is not serializers.Field.get_attribute:
+        return None
+    for base, convert in _CONVERSIONS:
+        if isinstance(field, base):
+            own = type(field).to_representation is base.to_representation
+            if own and (
+                base is not serializers.UUIDField or field.uuid_format == "hex_verbose"
+            ):
+                return convert
+            return None
+    return None
+
+
+def _reader(field: serializers.Field) -> Callable:
+    """How to render `field` of an object: what DRF's `Serializer.to_representation`
+    does for it, minus the layers it does not need."""
+    source = field.source
+    plain = _plain_conversion(field)
+    simple_source = source != "*" and "." not in source
+    if plain is not None and simple_source:
+
+        def read_plain(obj):
+            value = obj[source] if type(obj) is dict else getattr(obj, source)
+            return None if value is None else plain(value)
+
+        return read_plain
+    nested_fast = (
+        isinstance(field, FastSerializer)
+        and type(field).get_attribute is serializers.Field.get_attribute
+    )
+    if nested_fast and simple_source:
+        render = field.to_representation
+
+        def read_nested(obj):
+            value = getattr(obj, source)
+            return None if value is None else render(value)
+
+        return read_nested
+
+    def read(obj):
+        value = field.get_attribute(obj)
+        return None if value is None else field.to_representation(value)
+
+    return read
+
+
+class FastSerializer(serializers.Serializer):
+    """A serializer that renders its declared fields with readers built once per
+    serializer instance (once per request for a list's child)."""
+
+    def to_representation(self, instance) -> dict:
+        readers = self.__dict__.get("_readers")
+        if readers is None:
+            readers = self.__dict__["_readers"] = [
+                (name, _reader(field))
+                for name, field in self.fields.items()
+                if not field.write_only
+            ]
+        return {name: read(instance) for name, read in readers}
 
 
 @extend_schema_field(
@@ -35,31 +120,62 @@ def public_id(**kwargs) -> serializers.UUIDField:
     return serializers.UUIDField(source="uuid", **kwargs)
 
 
-class TagRefSerializer(serializers.Serializer):
+class TagRefSerializer(FastSerializer):
     id = public_id()
     slug = ContentSlugField(help_text="The tag's slug, its address.")
     name = serializers.CharField(help_text="The tag's display name.")
 
 
-@extend_schema_field(TagRefSerializer(many=True))
-class TagRefListField(serializers.Field):
-    """A post's tags, resolved from their ids through the request's tag directory."""
+class LinkedRefListField(serializers.Field):
+    """A post's tags (or authors), resolved from their ids through the request's
+    directory (`blog.related`) and shown in the `ref` shape."""
 
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("source", "tag_ids")
-        kwargs.setdefault("help_text", "The post's tags, ordered by name.")
+    def __init__(self, related: Related, ref: serializers.Serializer, **kwargs) -> None:
+        kwargs.setdefault("source", related.ids_attribute)
         super().__init__(read_only=True, **kwargs)
+        self.related = related
+        self.ref = ref
+
+    def bind(self, field_name: str, parent) -> None:
+        super().bind(field_name, parent)
+        self.ref.bind("ref", self)
 
     def get_attribute(self, post) -> list[int]:
-        # A post without tags has no ids (NULL), and DRF renders None as null.
+        # A post without links has no ids (NULL), and DRF renders None as null.
         return super().get_attribute(post) or []
 
-    def to_representation(self, tag_ids) -> list[dict]:
-        directory = tag_directory(self.context["request"])
-        return [
-            {"id": tag.uuid, "slug": tag.slug, "name": tag.name}
-            for tag in directory.entries_for(tag_ids)
-        ]
+    def entries(self, ids) -> list:
+        return directory(self.context["request"], self.related).entries_for(ids)
+
+    def to_representation(self, ids) -> list[dict]:
+        render = self.ref.to_representation
+        return [render(entry) for entry in self.entries(ids)]
+
+
+class PrimaryRefField(LinkedRefListField):
+    """The first of a post's ordered links (its primary author), or null."""
+
+    def to_representation(self, ids) -> dict | None:
+        entries = self.entries(ids[:1])
+        return self.ref.to_representation(entries[0]) if entries else None
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "uri",
+        "nullable": True,
+        "description": "The resource's page on the front-end; null when its "
+        "`FRONTEND_*_URL` template is unset.",
+    }
+)
+class PublicUrlField(serializers.Field):
+    def __init__(self, kind: str, **kwargs) -> None:
+        super().__init__(source="slug", read_only=True, **kwargs)
+        self.kind = kind
+
+    def to_representation(self, slug: str) -> str | None:
+        return public_url(self.kind, slug)
 
 
 class AbsoluteUrlField(serializers.HyperlinkedIdentityField):
@@ -90,7 +206,7 @@ class AbsoluteUrlField(serializers.HyperlinkedIdentityField):
         return f"{prefix}{obj.slug}{suffix}"
 
 
-class FocalPointSerializer(serializers.Serializer):
+class FocalPointSerializer(FastSerializer):
     x = serializers.FloatField(
         source="focal_x", min_value=0, max_value=1, help_text="From the left, 0 to 1."
     )
@@ -99,7 +215,7 @@ class FocalPointSerializer(serializers.Serializer):
     )
 
 
-class PlaceholderSerializer(serializers.Serializer):
+class PlaceholderSerializer(FastSerializer):
     data_uri = serializers.CharField(
         source="placeholder_data_uri",
         help_text="A tiny WebP as a `data:` URI (under 1 KB), for blur-up loading.",
@@ -110,7 +226,7 @@ class PlaceholderSerializer(serializers.Serializer):
     )
 
 
-class RenditionSerializer(serializers.Serializer):
+class RenditionSerializer(FastSerializer):
     url = serializers.URLField()
     width = serializers.IntegerField(min_value=1)
     height = serializers.IntegerField(min_value=1)
@@ -142,7 +258,7 @@ class MediaUrlField(serializers.URLField):
         return media_url(name, self.context.get("request"))
 
 
-class ImageRefSerializer(serializers.Serializer):
+class ImageRefSerializer(FastSerializer):
     """An image of the library as a post shows it (the contract's `ImageRef`)."""
 
     id = public_id()
@@ -172,9 +288,6 @@ class ImageRefSerializer(serializers.Serializer):
     def get_renditions(self, image) -> list[dict]:
         return rendition_list(image, self.context.get("request"))
 
-    def to_representation(self, image) -> dict:
-        return image_ref(image, self.context.get("request"))
-
 
 def rendition_list(image, request) -> list[dict]:
     return [
@@ -188,42 +301,52 @@ def rendition_list(image, request) -> list[dict]:
     ]
 
 
-def image_ref(image, request) -> dict | None:
-    """`ImageRef`, read directly (a test holds it to DRF's field-by-field output)."""
-    if image is None:
-        return None
-    placeholder = image.placeholder_or_none
-    return {
-        "id": str(image.uuid),
-        "url": media_url(image.file, request),
-        "width": image.width,
-        "height": image.height,
-        "mime_type": image.mime_type,
-        "alt": image.alt,
-        "caption": image.caption,
-        "credit": image.credit,
-        "focal_point": {"x": image.focal_x, "y": image.focal_y},
-        "placeholder": None
-        if placeholder is None
-        else {
-            "data_uri": image.placeholder_data_uri,
-            "blurhash": image.blurhash,
-            "dominant_color": image.dominant_color,
-        },
-        "renditions": rendition_list(image, request),
-        "srcset": srcsets(image, request),
-    }
+@extend_schema_field(TagRefSerializer(many=True))
+class TagRefListField(LinkedRefListField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("help_text", "The post's tags, ordered by name.")
+        super().__init__(TAGS, TagRefSerializer(), **kwargs)
 
 
-class PostLinkSerializer(serializers.Serializer):
+class AuthorRefSerializer(FastSerializer):
+    """An author as a post's byline shows them (`AuthorRef`)."""
+
+    id = public_id()
+    slug = ContentSlugField(help_text="The author's slug, their address.")
+    name = serializers.CharField()
+    avatar = ImageRefSerializer(allow_null=True, help_text="Null when none is set.")
+    url = AbsoluteUrlField(view_name="api:author-detail")
+
+
+@extend_schema_field(AuthorRefSerializer(many=True))
+class AuthorRefListField(LinkedRefListField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("help_text", "The byline, in order: the first is primary.")
+        super().__init__(AUTHORS, AuthorRefSerializer(), **kwargs)
+
+
+@extend_schema_field(AuthorRefSerializer(allow_null=True))
+class PrimaryAuthorField(PrimaryRefField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("help_text", "The byline's first author; null for none.")
+        super().__init__(AUTHORS, AuthorRefSerializer(), **kwargs)
+
+
+class PostLinkSerializer(FastSerializer):
     id = public_id()
     slug = ContentSlugField()
     title = serializers.CharField()
     published_at = serializers.DateTimeField()
 
 
-# The fields of `PostSummary`, which `Post` extends.
-class PostSummaryFields(serializers.Serializer):
+class PostSummaryListSerializer(serializers.ListSerializer):
+    def to_representation(self, data) -> list:
+        posts = list(data.all() if hasattr(data, "all") else data)
+        attach(posts)  # their cover images: one query, before any is shown
+        return super().to_representation(posts)
+
+
+class PostSummarySerializer(FastSerializer):
     id = public_id()
     slug = ContentSlugField(help_text="The post's slug, its address.")
     title = serializers.CharField()
@@ -235,46 +358,19 @@ class PostSummaryFields(serializers.Serializer):
     )
     featured = serializers.BooleanField()
     tags = TagRefListField()
+    authors = AuthorRefListField()
+    primary_author = PrimaryAuthorField()
     feature_image = ImageRefSerializer(
         allow_null=True, help_text="The cover image; null when the post has none."
     )
     url = AbsoluteUrlField(view_name="api:post-detail")
+    public_url = PublicUrlField("post")
 
-    def summary_of(self, post) -> dict:
-        """The fields above, read directly: a page of 20 posts would otherwise run
-        180 field objects. Tests hold this to DRF's own output."""
-        fields = self.fields
-        return {
-            "id": str(post.uuid),
-            "slug": post.slug,
-            "title": post.title,
-            "summary": post.summary,
-            "published_at": timestamp(post.published_at),
-            "updated_at": timestamp(post.updated_at),
-            "reading_time_minutes": post.reading_time_minutes,
-            "featured": post.featured,
-            "tags": fields["tags"].to_representation(post.tag_ids),
-            "feature_image": image_ref(post.feature_image, self.context.get("request")),
-            "url": fields["url"].to_representation(post),
-        }
-
-
-class PostSummaryListSerializer(serializers.ListSerializer):
-    def to_representation(self, data) -> list:
-        posts = list(data.all() if hasattr(data, "all") else data)
-        attach(posts)  # their cover images: one query, before any is shown
-        return super().to_representation(posts)
-
-
-class PostSummarySerializer(PostSummaryFields):
     class Meta:
         list_serializer_class = PostSummaryListSerializer
 
-    def to_representation(self, post) -> dict:
-        return self.summary_of(post)
 
-
-class TocEntrySerializer(serializers.Serializer):
+class TocEntrySerializer(FastSerializer):
     level = serializers.IntegerField(
         min_value=2, max_value=4, help_text="Heading level."
     )
@@ -282,7 +378,10 @@ class TocEntrySerializer(serializers.Serializer):
     text = serializers.CharField(help_text="The heading's text.")
 
 
-class PostSerializer(PostSummaryFields):
+class PostSerializer(PostSummarySerializer):
+    """The full post. Serialize a post that `blog.post_page.page()` loaded: its
+    neighbours, related posts and images are read from there, never queried here."""
+
     body_markdown = serializers.CharField(
         source="body", help_text="The body as written: CommonMark Markdown."
     )
@@ -312,42 +411,8 @@ class PostSerializer(PostSummaryFields):
         help_text="The library images the body shows, in its order.",
     )
 
-    def to_representation(self, post) -> dict:
-        """The declared fields, read directly, as for a summary (a test holds this
-        to DRF's own output)."""
-        request = self.context.get("request")
-        # Every image this post and its related posts show: one query.
-        attach(post.related_posts, body_of=post)
-        return {
-            **self.summary_of(post),
-            "body_markdown": post.body,
-            "body_html": post.body_html,
-            "word_count": post.word_count,
-            "toc": [
-                {
-                    "level": int(entry["level"]),
-                    "id": str(entry["id"]),
-                    "text": str(entry["text"]),
-                }
-                for entry in post.toc
-            ],
-            "previous": post_link(post.previous_post),
-            "next": post_link(post.next_post),
-            "related": [self.summary_of(other) for other in post.related_posts],
-            "images": [image_ref(image, request) for image in post.body_images],
-        }
-
-
-def post_link(post) -> dict | None:
-    """`PostLink` of a post, or None."""
-    if post is None:
-        return None
-    return {
-        "id": str(post.uuid),
-        "slug": post.slug,
-        "title": post.title,
-        "published_at": timestamp(post.published_at),
-    }
+    class Meta:
+        list_serializer_class = serializers.ListSerializer
 
 
 @extend_schema_field(PostLinkSerializer)
@@ -363,11 +428,6 @@ class NeighbourLinkSerializer(PostLinkSerializer):
 class PreviewPostSerializer(PostSerializer):
     """A post in any state, for an editor's preview: the `Post` shape, where a draft
     may have no date and so no neighbours."""
-
-    def to_representation(self, post) -> dict:
-        # Field by field: the fields below replace some of `Post`'s.
-        attach(post.related_posts, body_of=post)
-        return serializers.Serializer.to_representation(self, post)
 
     published_at = serializers.DateTimeField(
         allow_null=True,
@@ -391,7 +451,7 @@ class PreviewPostSerializer(PostSerializer):
     )
 
 
-class TagSerializer(serializers.Serializer):
+class TagSerializer(FastSerializer):
     id = public_id()
     slug = ContentSlugField()
     name = serializers.CharField()
@@ -400,10 +460,35 @@ class TagSerializer(serializers.Serializer):
         min_value=0, help_text="Number of visible posts with this tag."
     )
     url = AbsoluteUrlField(view_name="api:tag-detail")
+    public_url = PublicUrlField("tag")
 
 
-# The shape of `PostQuerySet.index_entries`' dicts, for the schema: the index view
-# renders those dicts as they are, with no per-row field objects.
+class AuthorLinkSerializer(FastSerializer):
+    network = serializers.CharField(
+        max_length=50, help_text="`mastodon`, `github`, `linkedin`, ..."
+    )
+    url = serializers.URLField()
+
+
+class AuthorSerializer(AuthorRefSerializer):
+    """An author with their profile (`Author`). No field ever carries an e-mail
+    address, a username or a login id."""
+
+    bio = serializers.CharField(allow_blank=True, help_text="Plain text.")
+    cover_image = ImageRefSerializer(allow_null=True)
+    website = serializers.CharField(
+        allow_blank=True, help_text="An absolute http(s) URL, or empty."
+    )
+    location = serializers.CharField(allow_blank=True)
+    links = AuthorLinkSerializer(many=True, help_text="Profiles elsewhere.")
+    post_count = serializers.IntegerField(
+        min_value=1, help_text="Number of visible posts with this author."
+    )
+    public_url = PublicUrlField("author")
+
+
+# The shape of `blog.writing_index.index_entries`' dicts, for the schema: the index
+# view renders those dicts as they are, with no per-row field objects.
 class IndexEntrySerializer(serializers.Serializer):
     slug = ContentSlugField()
     title = serializers.CharField()
@@ -411,6 +496,9 @@ class IndexEntrySerializer(serializers.Serializer):
     published_at = serializers.DateTimeField()
     tags = serializers.ListField(
         child=ContentSlugField(), help_text="The post's tag slugs."
+    )
+    authors = serializers.ListField(
+        child=ContentSlugField(), help_text="The byline's author slugs, in order."
     )
 
 
@@ -423,6 +511,7 @@ class FeedLinksSerializer(serializers.Serializer):
 class ApiRootSerializer(serializers.Serializer):
     posts = serializers.URLField()
     tags = serializers.URLField()
+    authors = serializers.URLField()
     index = serializers.URLField()
     sitemap = serializers.URLField(
         help_text="The sitemap index of the front-end's pages (`application/xml`)."
@@ -431,5 +520,6 @@ class ApiRootSerializer(serializers.Serializer):
     docs = serializers.URLField()
     feeds = FeedLinksSerializer(
         help_text="The newest posts with their full content, site-wide; "
-        "`/api/v1/tags/{slug}/feeds/{rss,atom,json}/` for one tag."
+        "`/api/v1/tags/{slug}/feeds/{rss,atom,json}/` for one tag, "
+        "`/api/v1/authors/{slug}/feeds/{rss,atom,json}/` for one author."
     )

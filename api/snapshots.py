@@ -1,8 +1,9 @@
 """Content in its API shapes outside a request: what webhooks carry.
 
 The serializers are the contract's one definition of each shape; here they run
-against an offline request whose absolute URLs start at `API_PUBLIC_URL`, with a
-tag directory read afresh (inside the change's transaction, so it sees the change).
+against an offline request whose absolute URLs start at `API_PUBLIC_URL`, with the
+directories of tags and authors read afresh (inside the change's transaction, so
+they see the change).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 
 from api import serializers
-from blog.tags import TagDirectory
+from blog import post_page
+from blog.related import AUTHORS, RELATED, TAGS, Directory
 
 
 class OfflineRequest:
@@ -21,7 +23,9 @@ class OfflineRequest:
     GET: dict = {}
 
     def __init__(self) -> None:
-        self._tag_directory = TagDirectory.load()
+        self._directories = {
+            name: Directory.load(related) for name, related in RELATED.items()
+        }
 
     def build_absolute_uri(self, location: str) -> str:
         return settings.API_PUBLIC_URL.rstrip("/") + location
@@ -30,6 +34,7 @@ class OfflineRequest:
 def post_shape(post, request: OfflineRequest | None = None) -> dict:
     """`Post` as readers get it from `/api/v1/posts/{slug}/`."""
     context = {"request": request or OfflineRequest()}
+    post_page.page(post, post._state.db)
     return serializers.PostSerializer(post, context=context).data
 
 
@@ -39,5 +44,18 @@ def tag_shape(tag, request: OfflineRequest | None = None) -> dict:
 
     request = request or OfflineRequest()
     counts = Tag.objects.visible_post_counts()
-    counted = request._tag_directory.counted_one(tag.slug, counts)
+    counted = request._directories[TAGS.name].counted_one(tag.slug, counts)
     return dict(serializers.TagSerializer(counted, context={"request": request}).data)
+
+
+def author_shape(author, request: OfflineRequest | None = None) -> dict | None:
+    """`Author`, with its count of visible posts; None while it has none (readers
+    do not see such an author)."""
+    from blog.models import Author
+
+    request = request or OfflineRequest()
+    counts = Author.objects.filter(pk=author.pk).visible_post_counts()
+    counted = request._directories[AUTHORS.name].counted_one(author.slug, counts)
+    if counted is None:
+        return None
+    return dict(serializers.AuthorSerializer(counted, context={"request": request}).data)

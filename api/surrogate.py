@@ -2,7 +2,7 @@
 "Surrogate keys and CDN purges"), in the header `CACHE_TAG_HEADER` names.
 
 A view declares its keys with its cache policy (`public(..., keys=...)`): the
-collections it belongs to, and how to find the posts and tags in what it
+collections it belongs to, and how to find the posts, tags and authors in what it
 rendered. `blog.event_rules.surrogate_keys` names the same keys for each change, and
 the worker purges them.
 """
@@ -25,9 +25,15 @@ def _tags_of(post: dict) -> Iterator[str]:
         yield f"tag-{tag['id']}"
 
 
+def _authors_of(post: dict) -> Iterator[str]:
+    for author in post.get("authors", ()):
+        yield f"author-{author['id']}"
+
+
 def _post(post: dict) -> Iterator[str]:
     yield f"post-{post['id']}"
     yield from _tags_of(post)
+    yield from _authors_of(post)
 
 
 def post_page(data: dict) -> Iterator[str]:
@@ -52,6 +58,15 @@ def tag(data: dict) -> Iterator[str]:
 def tag_list(data: dict) -> Iterator[str]:
     for item in data.get("results", ()):
         yield f"tag-{item['id']}"
+
+
+def author(data: dict) -> Iterator[str]:
+    yield f"author-{data['id']}"
+
+
+def author_list(data: dict) -> Iterator[str]:
+    for item in data.get("results", ()):
+        yield f"author-{item['id']}"
 
 
 @dataclass(frozen=True)

@@ -20,17 +20,29 @@ urlpatterns = [
         views.TagPostListView.as_view(),
         name="tag-posts",
     ),
+    path("authors/", views.AuthorListView.as_view(), name="authors"),
+    path(
+        "authors/<contentslug:slug>/",
+        views.AuthorDetailView.as_view(),
+        name="author-detail",
+    ),
+    path(
+        "authors/<contentslug:slug>/posts/",
+        views.AuthorPostListView.as_view(),
+        name="author-posts",
+    ),
     path("index/", views.IndexView.as_view(), name="index"),
     *(
-        path(f"feeds/{name}/", feeds.feed_view(name, False), name=f"feed-{name}")
+        path(f"feeds/{name}/", feeds.feed_view(name, None), name=f"feed-{name}")
         for name in feeds.FORMATS
     ),
     *(
         path(
-            f"tags/<contentslug:slug>/feeds/{name}/",
-            feeds.feed_view(name, True),
-            name=f"tag-feed-{name}",
+            f"{kind}s/<contentslug:slug>/feeds/{name}/",
+            feeds.feed_view(name, kind),
+            name=f"{kind}-feed-{name}",
         )
+        for kind in ("tag", "author")
         for name in feeds.FORMATS
     ),
     path("sitemap.xml", sitemaps.index, name="sitemap"),

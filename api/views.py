@@ -20,15 +20,16 @@ from rest_framework.reverse import reverse
 
 from api import parameters, serializers, surrogate
 from api.caching import PRIVATE, public
-from api.context import tag_directory
+from api.context import directory
 from api.errors import json_error
 from api.filters import PostFilter
 from api.pagination import CountedListPagination
 from api.renderers import PreRendered, render_json
 from api.surrogate import SurrogateKeys
 from blog import derived, post_page, preview
-from blog.models import Post, Tag
-from blog.tags import CountedTag
+from blog.models import Author, Post, Tag
+from blog.related import AUTHORS, TAGS, Counted
+from blog.writing_index import index_entries
 
 
 class ApiRootView(generics.GenericAPIView):
@@ -40,7 +41,7 @@ class ApiRootView(generics.GenericAPIView):
 
     @extend_schema(operation_id="getApiRoot", tags=["meta"])
     def get(self, request, *args, **kwargs) -> Response:
-        names = ("posts", "tags", "index", "sitemap", "schema", "docs")
+        names = ("posts", "tags", "authors", "index", "sitemap", "schema", "docs")
         links = {name: reverse(f"api:{name}", request=request) for name in names}
         links["feeds"] = {
             name: reverse(f"api:feed-{name}", request=request)
@@ -64,7 +65,7 @@ class PostListView(generics.ListAPIView):
     filterset_class = PostFilter
     http_cache = public(
         parameters.for_filterset(
-            PostFilter, repeated={"tag", "exclude_tag"}, tag_match="any"
+            PostFilter, repeated={"tag", "exclude_tag", "author"}, tag_match="any"
         ),
         keys=SurrogateKeys(("posts",), surrogate.post_list),
     )
@@ -91,53 +92,119 @@ class PostDetailView(generics.RetrieveAPIView):
         if post is None:
             raise Http404
         self.check_object_permissions(self.request, post)
-        return post
+        return post_page.page(post)
+
+
+class LinkedListView(generics.ListAPIView):
+    """The tags (or authors) readers see, by name, with their visible post counts:
+    from the directory (`blog.related`), no query per row."""
+
+    related = TAGS
+    filter_backends = []
+
+    def get_queryset(self) -> list[Counted]:
+        counts = derived.visible_post_counts(self.related)
+        return directory(self.request, self.related).counted(counts)
+
+
+class LinkedDetailView(generics.RetrieveAPIView):
+    related = TAGS
+    lookup_field = "slug"
+
+    def get_object(self) -> Counted:
+        counts = derived.visible_post_counts(self.related)
+        found = directory(self.request, self.related).counted_one(
+            self.kwargs["slug"], counts
+        )
+        if found is None:
+            raise Http404
+        return found
+
+
+class LinkedPostListView(PostListView):
+    """The visible posts linked to one tag (or author): same shape and filters as
+    `listPosts`; unknown to readers is a 404."""
+
+    related = TAGS
+
+    def linked(self):
+        counts = derived.visibility_counts(self.related)
+        found = directory(self.request, self.related).counted_one(
+            self.kwargs["slug"], counts
+        )
+        if found is None:
+            raise Http404
+        return found.entry
 
 
 @extend_schema_view(get=extend_schema(operation_id="listTags", tags=["tags"]))
-class TagListView(generics.ListAPIView):
+class TagListView(LinkedListView):
     """Every tag with the number of visible posts carrying it, ordered by name."""
 
     queryset = Tag.objects.none()  # the model, for the schema
     serializer_class = serializers.TagSerializer
-    filter_backends = []
     http_cache = public(
         parameters.PAGINATED, keys=SurrogateKeys(("tags",), surrogate.tag_list)
     )
 
-    def get_queryset(self) -> list[CountedTag]:
-        return tag_directory(self.request).counted(derived.visible_post_counts())
-
 
 @extend_schema_view(get=extend_schema(operation_id="getTag", tags=["tags"]))
-class TagDetailView(generics.RetrieveAPIView):
+class TagDetailView(LinkedDetailView):
     """One tag with the number of visible posts carrying it."""
 
     queryset = Tag.objects.none()  # the model, for the schema
     serializer_class = serializers.TagSerializer
-    lookup_field = "slug"
     http_cache = public(keys=SurrogateKeys(("tags",), surrogate.tag))
-
-    def get_object(self) -> CountedTag:
-        directory = tag_directory(self.request)
-        tag = directory.counted_one(self.kwargs["slug"], derived.visible_post_counts())
-        if tag is None:
-            raise Http404
-        return tag
 
 
 @extend_schema_view(get=extend_schema(operation_id="listTagPosts", tags=["tags"]))
-class TagPostListView(PostListView):
+class TagPostListView(LinkedPostListView):
     """The tag page: visible posts carrying this tag, newest first.
 
     Same shape and filters as `listPosts`; an unknown tag is a 404.
     """
 
     def get_queryset(self):
-        tag = tag_directory(self.request).by_slug.get(self.kwargs["slug"])
-        if tag is None:
-            raise Http404
-        return super().get_queryset().with_any_tag([tag])
+        return super().get_queryset().with_any_tag([self.linked()])
+
+
+@extend_schema_view(get=extend_schema(operation_id="listAuthors", tags=["authors"]))
+class AuthorListView(LinkedListView):
+    """Every author with at least one visible post, by name, with that number."""
+
+    related = AUTHORS
+    queryset = Author.objects.none()  # the model, for the schema
+    serializer_class = serializers.AuthorSerializer
+    http_cache = public(
+        parameters.PAGINATED, keys=SurrogateKeys(("authors",), surrogate.author_list)
+    )
+
+
+@extend_schema_view(get=extend_schema(operation_id="getAuthor", tags=["authors"]))
+class AuthorDetailView(LinkedDetailView):
+    """One author with their profile and number of visible posts.
+
+    Unknown authors, and authors whose posts are all drafts or scheduled, are a 404.
+    """
+
+    related = AUTHORS
+    queryset = Author.objects.none()  # the model, for the schema
+    serializer_class = serializers.AuthorSerializer
+    http_cache = public(keys=SurrogateKeys(("authors",), surrogate.author))
+
+
+@extend_schema_view(get=extend_schema(operation_id="listAuthorPosts", tags=["authors"]))
+class AuthorPostListView(LinkedPostListView):
+    """The author page: their visible posts, newest first.
+
+    Same shape and filters as `listPosts`; an unknown author (or one without a
+    visible post) is a 404.
+    """
+
+    related = AUTHORS
+
+    def get_queryset(self):
+        return super().get_queryset().with_any_author([self.linked()])
 
 
 @extend_schema_view(get=extend_schema(operation_id="getIndex", tags=["posts"]))
@@ -149,12 +216,12 @@ class IndexView(generics.ListAPIView):
     serializer_class = serializers.IndexEntrySerializer  # the schema of an entry
     pagination_class = CountedListPagination  # the schema of the wrapper
     filter_backends = []
-    # Every visible post: per-post keys would outgrow any header; `posts` and
-    # `tags` are purged with every change it shows.
-    http_cache = public(keys=SurrogateKeys(("posts", "tags")))
+    # Every visible post: per-post keys would outgrow any header; `posts`, `tags`
+    # and `authors` are purged with every change it shows.
+    http_cache = public(keys=SurrogateKeys(("posts", "tags", "authors")))
 
     def list(self, request, *args, **kwargs) -> Response:
-        entries = self.get_queryset().index_entries()
+        entries = index_entries(self.get_queryset())
         # The entries are already in their JSON shape (`index_entries`). Rendered
         # here, the ~40,000 objects they are made of are freed at once; kept in a
         # DRF response (in reference cycles with its view and request) they would
@@ -197,7 +264,9 @@ class PreviewView(generics.RetrieveAPIView):
         post_id = preview.post_id_from_token(self.kwargs["token"])
         if post_id is None:
             raise Http404
-        return generics.get_object_or_404(self.get_queryset(), pk=post_id)
+        return post_page.page(
+            generics.get_object_or_404(self.get_queryset(), pk=post_id)
+        )
 
     def finalize_response(self, request, response, *args, **kwargs) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -1,5 +1,5 @@
-"""Values derived from the content (counts, the tag directory), computed once per
-content version in each process.
+"""Values derived from the content (counts, the directories of tags and authors),
+computed once per content version in each process.
 
 A count or a directory changes only when the content does, and every change renews
 the content version (`blog.versioning`), so a value kept under the version it was
@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from blog import versioning
 
 if TYPE_CHECKING:
-    from blog.tags import TagDirectory
+    from blog.related import Directory, Related
 
 T = TypeVar("T")
 
@@ -60,7 +60,7 @@ class PerVersion:
             self.entries.clear()
 
 
-# Small values only (integers, the tag directory): a few hundred kilobytes at most.
+# Small values only (integers, the directories): a few hundred kilobytes at most.
 MEMO = PerVersion(max_entries=1024)
 
 
@@ -74,14 +74,25 @@ def count(queryset: QuerySet) -> int:
     return MEMO.get(key, queryset.count)
 
 
-def tag_directory() -> TagDirectory:
-    from blog.tags import TagDirectory
+def directory(related: Related) -> Directory:
+    """Every tag (or author, ...) by id and slug (`blog.related`)."""
+    from blog.related import Directory
 
-    return MEMO.get("tag-directory", TagDirectory.load)
+    return MEMO.get(("directory", related.name), lambda: Directory.load(related))
 
 
-def visible_post_counts() -> dict[int, int]:
-    """Visible posts per tag id (a tag with none may be missing)."""
-    from blog.models import Tag
+def visible_post_counts(related: Related) -> dict[int, int]:
+    """Visible posts per tag (or author) id; one with none may be missing."""
+    return MEMO.get(
+        ("visible-post-counts", related.name),
+        related.model.objects.visible_post_counts,
+    )
 
-    return MEMO.get("visible-post-counts", Tag.objects.visible_post_counts)
+
+def visibility_counts(related: Related) -> dict[int, int]:
+    """What a directory needs to tell which entries readers see: the visible post
+    counts when an entry exists only with a visible post (authors), else nothing
+    (tags exist on their own: no query)."""
+    if related.listed_without_posts:
+        return {}
+    return visible_post_counts(related)

@@ -18,7 +18,8 @@ class Seen:
     publish_at: datetime | None = None  # while scheduled
 
 
-_VOLATILE = {"previous", "next", "related"}  # the neighbours' changes, not its own
+# The neighbours' changes and other posts' publishing, not its own change.
+_VOLATILE = {"previous", "next", "related", "post_count"}
 
 
 def changed_fields(before: dict, after: dict) -> dict:
@@ -33,13 +34,13 @@ def changed_fields(before: dict, after: dict) -> dict:
 def decide(subject: str, before: Seen, after: Seen) -> str | None:
     """The event type for a change from `before` to `after`, or None."""
     was, now = before.state == VISIBLE, after.state == VISIBLE
-    if subject == "tag":
+    if subject in ("tag", "author"):  # as readers see them: no drafts, no schedule
         if not was and now:
-            return "tag.created"
+            return f"{subject}.created"
         if was and not now:
-            return "tag.deleted"
+            return f"{subject}.deleted"
         if was and changed_fields(before.shape, after.shape):
-            return "tag.updated"
+            return f"{subject}.updated"
         return None
     if now and not was:
         return f"{subject}.published"
@@ -64,16 +65,17 @@ def surrogate_keys(subject: str, *shapes: dict | None) -> list[str]:
     next links name it), before and after."""
     keys = [f"{subject}-{shape['id']}" for shape in shapes if shape]
     if subject == "post":
-        keys += ["posts", "tags", "sitemap"]
+        keys += ["posts", "tags", "authors", "sitemap"]
         for shape in filter(None, shapes):
             keys += [f"tag-{tag['id']}" for tag in shape["tags"]]
+            keys += [f"author-{author['id']}" for author in shape["authors"]]
             keys += [
                 f"post-{link['id']}"
                 for link in (shape["previous"], shape["next"])
                 if link
             ]
-    elif subject == "tag":
-        keys += ["tags", "posts", "sitemap"]
+    elif subject in ("tag", "author"):
+        keys += [f"{subject}s", "posts", "sitemap"]
     return list(dict.fromkeys(keys))
 
 

@@ -44,14 +44,19 @@ from blog.event_rules import (
     ghost_data,
 )
 
-# Model label -> the subject its events name. A link table's changes are changes of
-# the posts on either side; an image's are changes of the posts that show it.
+# Model label -> the subjects its changes change. A link table's changes are
+# changes of the posts (and authors) on either side; an image's are changes of the
+# posts that show it; an author's, of the author and the posts whose byline shows
+# them; a post's, of the post and of its authors (an author exists for readers
+# only with a visible post).
 EVENT_MODELS = {
-    "blog.Post": "post",
-    "blog.Tag": "tag",
-    "blog.Post_tags": "post",
-    "blog.Image": "post",
-    "blog.Post_images": "post",
+    "blog.Post": ("post", "author"),
+    "blog.Tag": ("tag",),
+    "blog.Post_tags": ("post",),
+    "blog.Image": ("post",),
+    "blog.Post_images": ("post",),
+    "blog.Author": ("author", "post"),
+    "blog.PostAuthor": ("post", "author"),
 }
 
 
@@ -62,16 +67,46 @@ def _posts_showing_image(pk: int, using: str) -> list[int]:
     return list(shown.values_list("pk", flat=True).distinct())
 
 
-# Model label -> the ids of the subjects a change of one of its rows changes (by
-# default the row's own).
-SUBJECT_IDS = {"blog.Image": _posts_showing_image}
+def _byline_links(using: str, **condition) -> list[tuple[int, int]]:
+    from blog.models import PostAuthor
+
+    rows = PostAuthor.objects.using(using).filter(**condition)
+    return list(rows.values_list("post_id", "author_id"))
 
 
-def _subject_ids(sender, pk: int | None, using: str) -> list[int]:
+# (model label, subject) -> the ids of the subjects of that kind a change of one
+# of its rows changes. Without an entry: the row's own id, for its own subject.
+SUBJECT_IDS = {
+    ("blog.Image", "post"): _posts_showing_image,
+    ("blog.Author", "post"): lambda pk, using: [
+        post for post, _ in _byline_links(using, author_id=pk)
+    ],
+    ("blog.Post", "author"): lambda pk, using: [
+        author for _, author in _byline_links(using, post_id=pk)
+    ],
+    ("blog.PostAuthor", "post"): lambda pk, using: [
+        post for post, _ in _byline_links(using, pk=pk)
+    ],
+    ("blog.PostAuthor", "author"): lambda pk, using: [
+        author for _, author in _byline_links(using, pk=pk)
+    ],
+}
+
+
+def _subject_ids(sender, subject: str, pk: int | None, using: str) -> list[int]:
     if pk is None:
         return []
-    find = SUBJECT_IDS.get(sender._meta.label)
+    find = SUBJECT_IDS.get((sender._meta.label, subject))
     return find(pk, using) if find else [pk]
+
+
+def _subjects(sender, pk: int | None, using: str) -> list[tuple[str, int]]:
+    """Every (subject, id) a change of this row changes."""
+    return [
+        (subject, subject_pk)
+        for subject in EVENT_MODELS[sender._meta.label]
+        for subject_pk in _subject_ids(sender, subject, pk, using)
+    ]
 
 
 @dataclass
@@ -133,7 +168,19 @@ def _tag_seen(pk: int, using: str) -> Seen:
     return Seen(VISIBLE, shape=tag_shape(tag))
 
 
-SEEN = {"post": _post_seen, "tag": _tag_seen}
+def _author_seen(pk: int, using: str) -> Seen:
+    from api.snapshots import author_shape
+    from blog.models import Author
+
+    author = Author.objects.using(using).filter(pk=pk).first()
+    if author is None:
+        return Seen(ABSENT)
+    shape = author_shape(author)
+    # An author exists for readers only with a visible post.
+    return Seen(HIDDEN) if shape is None else Seen(VISIBLE, shape=shape)
+
+
+SEEN = {"post": _post_seen, "tag": _tag_seen, "author": _author_seen}
 
 
 # --- Recording ---------------------------------------------------------------------
@@ -302,50 +349,63 @@ def publish_due(now: datetime | None = None, limit: int = 100) -> int:
 # --- Signals -------------------------------------------------------------------------
 
 
-def _subject_of(sender) -> str | None:
-    return EVENT_MODELS.get(sender._meta.label)
-
-
 def _before_save(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
     if not raw:
-        for pk in _subject_ids(sender, instance.pk, using):
-            _remember(_subject_of(sender), pk, using)
+        for subject, pk in _subjects(sender, instance.pk, using):
+            _remember(subject, pk, using)
 
 
 def _after_save(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
     if not raw:
-        for pk in _subject_ids(sender, instance.pk, using):
-            _record(_subject_of(sender), pk, using)
+        for subject, pk in _subjects(sender, instance.pk, using):
+            _record(subject, pk, using)
 
 
 def _before_delete(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
-    for pk in _subject_ids(sender, instance.pk, using):
-        _remember(_subject_of(sender), pk, using)
-    instance._event_subject_ids = _subject_ids(sender, instance.pk, using)
+    subjects = _subjects(sender, instance.pk, using)
+    for subject, pk in subjects:
+        _remember(subject, pk, using)
+    instance._event_subjects = subjects
 
 
 def _after_delete(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
-    own = sender._meta.label not in SUBJECT_IDS  # the subject itself is gone
-    for pk in getattr(instance, "_event_subject_ids", [instance.pk]):
-        _record(_subject_of(sender), pk, using, deleted=own)
+    label = sender._meta.label
+    for subject, pk in getattr(instance, "_event_subjects", []):
+        # The row's own subject is gone; the others (through a mapping) remain.
+        gone = (label, subject) not in SUBJECT_IDS and subject == EVENT_MODELS[label][0]
+        _record(subject, pk, using, deleted=gone)
 
 
 def _links_changed(sender, instance, action, reverse, model, pk_set, using, **kwargs):
-    """`post.tags.add()` or `tag.posts.remove()`: the posts on the post side."""
-    if reverse:  # the instance is a tag or an image; the posts are `pk_set` (or all)
+    """`post.tags.add()`, `tag.posts.remove()`, `post.authors.add()`: the posts on
+    the post side, and the authors on the author side."""
+    if reverse:  # the instance is a tag, an image or an author; the posts are pk_set
         post_ids = set(pk_set or ()) or _linked_posts(sender, instance)
+        others = {instance.pk}
     else:
         post_ids = {instance.pk}
+        others = set(pk_set or ())
+        if not others and action.endswith("clear"):
+            others = _current(using).cleared.get(("other", instance.pk), set())
+    changed = [("post", pk) for pk in post_ids]
+    if "author" in EVENT_MODELS[sender._meta.label]:
+        if action == "pre_clear" and not reverse:
+            others = {a for _, a in _byline_links(using, post_id=instance.pk)}
+            _current(using).cleared[("other", instance.pk)] = others
+        changed += [("author", pk) for pk in others]
     if action.startswith("pre_"):
-        for pk in post_ids:
-            _remember("post", pk, using)
+        for subject, pk in changed:
+            _remember(subject, pk, using)
         if action == "pre_clear" and reverse:
             _current(using).cleared[instance.pk] = post_ids
     elif action.startswith("post_"):
         if action == "post_clear" and reverse:
             post_ids = _current(using).cleared.pop(instance.pk, set())
-        for pk in post_ids:
-            _record("post", pk, using)
+            changed = [("post", pk) for pk in post_ids] + [
+                (s, pk) for s, pk in changed if s != "post"
+            ]
+        for subject, pk in changed:
+            _record(subject, pk, using)
 
 
 def _linked_posts(sender, instance) -> set[int]:
@@ -355,14 +415,20 @@ def _linked_posts(sender, instance) -> set[int]:
     return set(links.values_list("post_id", flat=True))
 
 
+# Link tables of their own (a byline's order): changed by `post.authors.add()`
+# (m2m signals, no saves) and by saving their rows (the admin's inline).
+THROUGH_MODELS = {"blog.PostAuthor"}
+
+
 def connect_signals() -> None:
     from django.apps import apps
 
     for label in EVENT_MODELS:
         model = apps.get_model(label)
         uid = f"events-{label}"
-        if model._meta.auto_created:
+        if model._meta.auto_created or label in THROUGH_MODELS:
             m2m_changed.connect(_links_changed, sender=model, dispatch_uid=uid)
+        if model._meta.auto_created:
             continue
         pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-pre")
         post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}-post")

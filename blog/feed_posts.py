@@ -1,4 +1,4 @@
-"""What a feed reads: the newest visible posts, site-wide or of one tag.
+"""What a feed reads: the newest visible posts, site-wide or of one tag or author.
 
 The ordinary querysets (`Post.objects.published().for_feed()`), compiled once
 (`blog.statements`): building them cost the ORM about a quarter of an uncached
@@ -26,29 +26,32 @@ def _columns() -> tuple[str, ...]:
     return loaded_columns(_newest())
 
 
+# The feeds of one tag or author: the queryset adjective taking its id.
+_OF = {"tag": "with_tag", "author": "with_author"}
+
+
 @cache
-def _statement(tagged: bool, limit: int) -> Statement:
-    """One compiled statement per shape and `FEED_ITEMS` (a slice is not a
+def _statement(kind: str | None, limit: int) -> Statement:
+    """One compiled statement per kind of feed and `FEED_ITEMS` (a slice is not a
     parameter)."""
-    if tagged:
+    if kind is not None:
+        adjective = _OF[kind]
         return Statement(
-            lambda: (
-                _newest()
-                .with_tag(Param("tag_id", models.BigIntegerField()))
-                .values_list(*_columns())[:limit]
-            )
+            lambda: getattr(_newest(), adjective)(
+                Param("id", models.BigIntegerField())
+            ).values_list(*_columns())[:limit]
         )
     return Statement(lambda: _newest().values_list(*_columns())[:limit])
 
 
-def newest_posts(tag=None, using: str = DEFAULT_DB_ALIAS) -> list:
-    """The newest `FEED_ITEMS` visible posts (of `tag`, when given), loaded as
-    `published().for_feed()` loads them."""
+def newest_posts(kind=None, entry=None, using: str = DEFAULT_DB_ALIAS) -> list:
+    """The newest `FEED_ITEMS` visible posts (of the tag or author `entry`, when
+    `kind` names one), loaded as `published().for_feed()` loads them."""
     from blog.models import Post
 
     limit = settings.FEED_ITEMS
-    if tag is None:
-        rows = _statement(False, limit).rows(using)
+    if kind is None:
+        rows = _statement(None, limit).rows(using)
     else:
-        rows = _statement(True, limit).rows(using, tag_id=tag.id)
+        rows = _statement(kind, limit).rows(using, id=entry.pk)
     return instances(Post, _columns(), rows, using)

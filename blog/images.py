@@ -610,6 +610,10 @@ def attach(posts, *, body_of=None) -> None:
         if IMAGE_SCHEME_TEXT not in body_of.body.lower():
             body_of.body_images = []  # its body shows none: nothing to read
             body_of = None
+    field = Image.featured_in.field  # Post.feature_image
+    # A post whose cover is loaded already (a post's page loads its related
+    # posts' covers with its own) is not read again.
+    posts = [post for post in posts if not field.is_cached(post) or post is body_of]
     feature_ids = {post.feature_image_id for post in posts} - {None}
     condition = Q(pk__in=feature_ids)
     if body_of is not None:
@@ -617,7 +621,6 @@ def attach(posts, *, body_of=None) -> None:
     elif not feature_ids:
         return
     found = {image.pk: image for image in Image.objects.filter(condition).distinct()}
-    field = Image.featured_in.field  # Post.feature_image
     for post in posts:
         field.set_cached_value(post, found.get(post.feature_image_id))
     if body_of is not None:

@@ -1,21 +1,26 @@
-"""The content model: tags and posts, with their derived fields kept on save."""
+"""The content model: tags, authors and posts, with their derived fields kept on
+save."""
 
 from __future__ import annotations
 
 import secrets
 import uuid
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
-from blog import post_page
 from blog.markdown import render_markdown
-from blog.querysets import INDEX_ENTRY_COLUMNS, PostQuerySet, TagQuerySet
+from blog.querysets import (
+    INDEX_ENTRY_COLUMNS,
+    AuthorQuerySet,
+    PostQuerySet,
+    TagQuerySet,
+)
 from blog.search import refresh_search_vectors
 from blog.slugs import (
     SLUG_MAX_LENGTH,
@@ -73,6 +78,150 @@ class Tag(models.Model):
             )
 
 
+def validate_links(value) -> None:
+    """A list of `{"network", "url"}` with absolute http(s) URLs."""
+    from django.core.validators import URLValidator
+
+    check = URLValidator(schemes=["http", "https"])
+    if not isinstance(value, list):
+        raise ValidationError('A list of {"network": ..., "url": ...} objects.')
+    for item in value:
+        if not (
+            isinstance(item, dict)
+            and set(item) == {"network", "url"}
+            and isinstance(item["network"], str)
+            and 0 < len(item["network"]) <= 50
+            and isinstance(item["url"], str)
+        ):
+            raise ValidationError(
+                'Each link is {"network": "mastodon", "url": "https://..."}.'
+            )
+        check(item["url"])
+
+
+class Author(models.Model):
+    """A byline: a person writing on the blog, with or without a login.
+
+    `user` links an editor's login to their byline (new posts default to it); the
+    API never shows it, nor anything of the user.
+    """
+
+    # The public `id`: never changes, not on a slug change nor an import.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH,
+        unique=True,
+        blank=True,
+        validators=[validate_slug],
+        help_text="The author's address in the API. Leave blank to make it from "
+        "the name.",
+    )
+    bio = models.TextField(blank=True, max_length=2000, help_text="Plain text.")
+    avatar = models.ForeignKey(
+        "blog.Image",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="avatar_of",
+    )
+    cover_image = models.ForeignKey(
+        "blog.Image",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cover_of",
+    )
+    website = models.URLField(blank=True, max_length=500)
+    location = models.CharField(blank=True, max_length=100)
+    links = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_links],
+        help_text='Profiles elsewhere: [{"network": "mastodon", "url": "https://..."}].',
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author",
+        help_text="The editor's login whose new posts carry this byline; never shown.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AuthorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(slug__regex=_SLUG_REGEX), name="author_slug_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.fill_defaults()
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.fill_defaults()
+
+    def fill_defaults(self) -> None:
+        """A slug from the name when blank."""
+        if not self.slug:
+            self.slug = unique_slug(
+                slug_from_text(self.name, fallback="author"),
+                lambda s: Author.objects.filter(slug=s).exclude(pk=self.pk).exists(),
+            )
+
+    @classmethod
+    def site_author(cls) -> Author:
+        """The blog's own byline (`SITE_AUTHOR_NAME`), made on first use."""
+        name = settings.SITE_AUTHOR_NAME
+        author = cls.objects.filter(name=name, user=None).order_by("pk").first()
+        return author or cls.objects.create(name=name)
+
+    @classmethod
+    def of_user(cls, user) -> Author:
+        """The byline of an editor's login: their own, made from their full name on
+        first use, else the site's (a username is never shown to readers)."""
+        own = cls.objects.filter(user=user).first()
+        if own is not None:
+            return own
+        full_name = user.get_full_name().strip()
+        if not full_name:
+            return cls.site_author()
+        return cls.objects.create(name=full_name[:100], user=user)
+
+
+class PostAuthor(models.Model):
+    """A post's byline, in order: `sort_order` 0 is the primary author."""
+
+    post = models.ForeignKey("blog.Post", on_delete=models.CASCADE)
+    # An author with posts is not deleted: merge them into another instead.
+    author = models.ForeignKey(Author, on_delete=models.PROTECT)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "author"], name="post_author_once"),
+        ]
+        indexes = [
+            models.Index(fields=["author", "post"], name="post_author_by_author")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.post}"
+
+
 class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -105,6 +254,9 @@ class Post(models.Model):
     )
     featured = models.BooleanField(default=False)
     tags = models.ManyToManyField(Tag, related_name="posts", blank=True)
+    authors = models.ManyToManyField(
+        Author, through=PostAuthor, related_name="posts", blank=True
+    )
     feature_image = models.ForeignKey(
         "blog.Image",
         null=True,
@@ -194,24 +346,6 @@ class Post(models.Model):
         if self.published_at and self.published_at > timezone.now():
             return "scheduled"
         return "published"
-
-    @cached_property
-    def visible_neighbours(self) -> tuple[Post | None, Post | None]:
-        """(next older, next newer) visible posts: the reader's previous and next."""
-        return post_page.neighbours(self)
-
-    @property
-    def previous_post(self) -> Post | None:
-        return self.visible_neighbours[0]
-
-    @property
-    def next_post(self) -> Post | None:
-        return self.visible_neighbours[1]
-
-    @cached_property
-    def related_posts(self) -> list[Post]:
-        """Up to three visible posts sharing a tag with this one, newest first."""
-        return post_page.related(self)
 
     def clean(self) -> None:
         super().clean()

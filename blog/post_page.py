@@ -1,4 +1,5 @@
-"""What one post's page reads: the post, its neighbours and its related posts.
+"""What one post's page reads: the post, its neighbours, its related posts and the
+images they show, all loaded before the serializer runs (`page()`).
 
 Each is an ordinary queryset (`Post.objects.published()` and its adjectives)
 compiled once (`blog.statements`): a post's page is the API's most requested
@@ -103,3 +104,19 @@ def related(post, using: str = DEFAULT_DB_ALIAS) -> list:
     """Up to three visible posts sharing a tag with `post`, newest first, loaded
     as `for_listing()` loads them."""
     return _posts(RELATED, "listing", using, post_id=post.pk)
+
+
+def page(post, using: str = DEFAULT_DB_ALIAS):
+    """`post` with everything its page shows besides itself loaded:
+    `previous_post` and `next_post` (None at either end, and for an undated
+    draft), `related_posts`, and every image these and its body show (one query,
+    none when they show none). The `Post` serializers read only these."""
+    from blog.images import attach
+
+    if post.published_at is None:
+        post.previous_post = post.next_post = None
+    else:
+        post.previous_post, post.next_post = neighbours(post, using)
+    post.related_posts = related(post, using)
+    attach(post.related_posts, body_of=post)
+    return post

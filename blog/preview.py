@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import signing
 
+from blog.public_urls import public_url
+
 SALT = "writing-api.preview"
 
 
@@ -47,8 +49,7 @@ def preview_url(token: str, api_url: str) -> str:
 
 def post_url(slug: str) -> str | None:
     """The post's page on the front-end, when `FRONTEND_POST_URL` is set."""
-    template = settings.FRONTEND_POST_URL
-    return template.replace("{slug}", slug) if template else None
+    return public_url("post", slug)
 
 
 def lifetime_minutes() -> int:

@@ -65,6 +65,7 @@ VERSION_TIMEOUT = None
 # table that is not listed here.
 READER_MODELS = (
     "blog.Post", "blog.Tag", "blog.Post_tags", "blog.Image", "blog.Post_images",
+    "blog.Author", "blog.PostAuthor",
 )  # fmt: skip
 
 
@@ -407,9 +408,10 @@ def reader_models() -> list:
 def connect_signals() -> None:
     for model in reader_models():
         uid = f"content-version-{model._meta.label}"
-        if model._meta.auto_created:  # a many-to-many link table
-            m2m_changed.connect(_on_links_changed, sender=model, dispatch_uid=uid)
-        else:
+        # A link table changes through its many-to-many manager (`add()` writes
+        # rows without saving them), and one of its own also by saving rows.
+        m2m_changed.connect(_on_links_changed, sender=model, dispatch_uid=f"{uid}-m")
+        if not model._meta.auto_created:
             post_save.connect(_on_change, sender=model, dispatch_uid=uid)
             post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}-d")
 

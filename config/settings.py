@@ -321,6 +321,8 @@ PREVIEW_TOKEN_MAX_AGE = env_int("PREVIEW_TOKEN_MAX_AGE", default=3600)
 FRONTEND_PREVIEW_URL = env_str("FRONTEND_PREVIEW_URL", default="")
 FRONTEND_POST_URL = env_str("FRONTEND_POST_URL", default="")
 FRONTEND_TAG_URL = env_str("FRONTEND_TAG_URL", default="")
+FRONTEND_AUTHOR_URL = env_str("FRONTEND_AUTHOR_URL", default="")
+FRONTEND_PAGE_URL = env_str("FRONTEND_PAGE_URL", default="")
 
 # Where this API is reached from outside: absolute URLs in content rendered with no
 # request to take them from (webhook bodies).
@@ -332,6 +334,9 @@ SITE_URL = env_str("SITE_URL", default="")
 # Feeds' title and description (until the site settings live in the admin).
 SITE_TITLE = env_str("SITE_TITLE", default="writing-api")
 SITE_DESCRIPTION = env_str("SITE_DESCRIPTION", default="An engineering blog.")
+# The byline of posts with no author of their own (the data migration gives it to
+# posts written before authors existed, and new posts of editors without a name).
+SITE_AUTHOR_NAME = env_str("SITE_AUTHOR_NAME", default=SITE_TITLE)
 FEED_ITEMS = env_int("FEED_ITEMS", default=20)
 # The feed's own public address when the front-end proxies it, e.g.
 # `https://www.example.com/{format}.xml` (`{tag}` for tag feeds); unset, the API's.

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from api import caching
 from api.caching import CachedResponseApp
-from tests.factories import PostFactory, TagFactory
+from tests.factories import AuthorFactory, PostFactory, TagFactory
 
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
@@ -82,22 +82,42 @@ def blog(db, django_capture_on_commit_callbacks):
 
 
 def _make_blog() -> dict:
+    ada = AuthorFactory(slug="ada", name="Ada Lovelace")
+    grace = AuthorFactory(slug="grace", name="Grace Hopper")
+    ghost = AuthorFactory(slug="ghost-writer", name="Drafts Only")
     engineering = TagFactory(slug="engineering", name="Engineering")
     elixir = TagFactory(slug="elixir", name="Elixir")
     career = TagFactory(slug="career", name="Career")
     posts = {
-        "oldest": PostFactory(slug="oldest", title="Oldest", tags=[engineering]),
+        "oldest": PostFactory(
+            slug="oldest", title="Oldest", tags=[engineering], authors=[ada]
+        ),
         "both": PostFactory(
-            slug="both", title="Both tags", tags=[engineering, elixir], featured=True
+            slug="both",
+            title="Both tags",
+            tags=[engineering, elixir],
+            featured=True,
+            authors=[grace, ada],
         ),
         "career": PostFactory(slug="career-post", title="Career post", tags=[career]),
-        "newest": PostFactory(slug="newest", title="Newest", tags=[engineering]),
-        "draft": PostFactory(slug="secret-draft", draft=True, tags=[engineering]),
+        "newest": PostFactory(
+            slug="newest", title="Newest", tags=[engineering], authors=[grace]
+        ),
+        "draft": PostFactory(
+            slug="secret-draft", draft=True, tags=[engineering], authors=[ghost]
+        ),
         "scheduled": PostFactory(
-            slug="future-post", scheduled=True, tags=[engineering, elixir]
+            slug="future-post",
+            scheduled=True,
+            tags=[engineering, elixir],
+            authors=[ghost, ada],
         ),
     }
-    return {"posts": posts, "tags": {"engineering": engineering, "elixir": elixir}}
+    return {
+        "posts": posts,
+        "tags": {"engineering": engineering, "elixir": elixir},
+        "authors": {"ada": ada, "grace": grace, "ghost": ghost},
+    }
 
 
 @pytest.fixture

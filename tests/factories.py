@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import factory
 from django.utils import timezone
 
-from blog.models import Post, Tag
+from blog.models import Author, Post, Tag
 
 
 class TagFactory(factory.django.DjangoModelFactory):
@@ -16,6 +16,16 @@ class TagFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Topic {n}")
     slug = factory.Sequence(lambda n: f"topic-{n}")
     description = factory.Faker("sentence")
+
+
+class AuthorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Author
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Writer {n}")
+    slug = factory.Sequence(lambda n: f"writer-{n}")
+    bio = factory.Faker("sentence")
 
 
 def _minutes_after_2020(n: int) -> datetime:
@@ -49,6 +59,13 @@ class PostFactory(factory.django.DjangoModelFactory):
     def tags(self, create: bool, extracted: list[Tag] | None, **kwargs) -> None:
         if create and extracted:
             self.tags.set(extracted)
+
+    @factory.post_generation
+    def authors(self, create: bool, extracted: list[Author] | None, **kwargs) -> None:
+        """The byline, in the order given."""
+        if create and extracted:
+            for order, author in enumerate(extracted):
+                self.authors.add(author, through_defaults={"sort_order": order})
 
 
 _image_seed = iter(range(1, 1_000_000))

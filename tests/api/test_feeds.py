@@ -175,7 +175,8 @@ def test_a_feed_costs_one_query_for_its_posts_whatever_their_number(
     tags = [TagFactory() for _ in range(3)]
     for n in range(25):
         PostFactory(tags=tags[: n % 3 + 1])
-    with django_assert_num_queries(2):  # the tag directory, the posts with tag ids
+    # The tag and author directories, the posts with their tag and author ids.
+    with django_assert_num_queries(3):
         assert api.get(f"/api/v1/feeds/{name}/").status_code == 200
     settings.FEED_ITEMS = 5  # the directory is kept for the content version
     with django_assert_num_queries(1):
@@ -192,7 +193,7 @@ def test_other_methods_are_the_json_405_on_every_feed_and_sitemap(blog, method):
 
     client = Client(enforce_csrf_checks=True)  # as a browser or a fuzzer meets it
     paths = [path for path, _view in plain_routes() if "^" not in path]
-    assert len(paths) == 8
+    assert len(paths) == 11  # site, tag and author feeds; the sitemap and sections
     for path in paths:
         concrete = path.replace("{slug}", "engineering").replace("{section}", "posts")
         response = client.generic(method, concrete)

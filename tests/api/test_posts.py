@@ -23,7 +23,8 @@ def test_a_list_item_has_exactly_the_summary_fields(api, blog):
     item = api.get(POSTS).json()["results"][2]
     assert set(item) == {
         "id", "slug", "title", "summary", "published_at", "updated_at",
-        "reading_time_minutes", "featured", "tags", "feature_image", "url",
+        "reading_time_minutes", "featured", "tags", "authors", "primary_author",
+        "feature_image", "url", "public_url",
     }  # fmt: skip
     assert item["feature_image"] is None
     assert item["id"] == str(blog["posts"]["both"].uuid)
@@ -176,13 +177,14 @@ def test_an_empty_list_still_has_page_one(api, db):
     }
 
 
-def test_the_list_costs_three_queries_whatever_the_page_size_or_tags(
+def test_the_list_costs_four_queries_whatever_the_page_size_or_tags(
     api, db, content_version, django_assert_num_queries
 ):
     tags = [TagFactory() for _ in range(6)]
     for i in range(60):
         PostFactory(tags=tags[: i % 6 + 1])
-    with django_assert_num_queries(3):  # the tag directory, the count, the page
+    # The tag and author directories, the count, the page.
+    with django_assert_num_queries(4):
         assert api.get(POSTS, {"tag": [t.slug for t in tags[:3]]}).status_code == 200
     # The directory and each filter's count are kept for the content version.
     with django_assert_num_queries(2):  # the count of all posts, the page
@@ -238,14 +240,14 @@ def test_hidden_or_unknown_posts_are_a_json_404(api, blog, slug):
     assert response.json()["code"] == "not_found"
 
 
-def test_the_detail_costs_five_queries_then_four(
+def test_the_detail_costs_six_queries_then_four(
     api, blog, content_version, django_assert_num_queries
 ):
-    # The post, the tag directory, the older and the newer post, the related posts
-    # (no images: their query is not made).
-    with django_assert_num_queries(5):
+    # The post, the tag and author directories, the older and the newer post, the
+    # related posts (no images: their query is not made).
+    with django_assert_num_queries(6):
         assert api.get("/api/v1/posts/both/").status_code == 200
-    with django_assert_num_queries(4):  # the directory is kept for the version
+    with django_assert_num_queries(4):  # the directories are kept for the version
         assert api.get("/api/v1/posts/oldest/").status_code == 200
 
 
@@ -258,7 +260,7 @@ def test_images_cost_the_detail_one_query_however_many(
     for image in figures:
         PostFactory(tags=[tag], feature_image=image)  # related posts with covers
     post = PostFactory(tags=[tag], feature_image=figures[0], body=inline)
-    with django_assert_num_queries(6):  # one more than without: all the images
+    with django_assert_num_queries(7):  # one more than without: all the images
         body = api.get(f"/api/v1/posts/{post.slug}/").json()
     assert body["feature_image"]["id"] == str(figures[0].uuid)
     assert [image["id"] for image in body["images"]] == [

@@ -1,6 +1,8 @@
+from types import SimpleNamespace
+
 import pytest
 
-from blog.tags import TagDirectory, TagEntry
+from blog.related import TAGS, Directory
 from tests.factories import PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +26,7 @@ def test_one_tag_has_the_contract_shape(api, blog):
         "description": blog["tags"]["engineering"].description,
         "post_count": 3,
         "url": "http://testserver/api/v1/tags/engineering/",
+        "public_url": None,  # FRONTEND_TAG_URL is unset
     }
 
 
@@ -81,10 +84,11 @@ def test_one_tag_costs_two_queries_then_none(
         assert api.get("/api/v1/tags/nope/").status_code == 404
 
 
-def test_the_tag_page_costs_three_queries_then_one(
+def test_the_tag_page_costs_four_queries_then_one(
     api, blog, content_version, django_assert_num_queries
 ):
-    with django_assert_num_queries(3):  # the tag directory, the count, the page
+    # The tag and author directories, the count, the page.
+    with django_assert_num_queries(4):
         assert api.get("/api/v1/tags/engineering/posts/").status_code == 200
     with django_assert_num_queries(1):
         assert api.get("/api/v1/tags/engineering/posts/?page_size=1").status_code == 200
@@ -97,7 +101,9 @@ def test_the_index_lists_every_visible_post_compactly(api, blog):
         "newest", "career-post", "both", "oldest",
     ]  # fmt: skip
     both = body["results"][2]
-    assert set(both) == {"slug", "title", "summary", "published_at", "tags"}
+    assert set(both) == {
+        "slug", "title", "summary", "published_at", "tags", "authors",
+    }  # fmt: skip
     assert both["tags"] == ["elixir", "engineering"]
     assert both["published_at"].endswith("Z")
     assert "." not in both["published_at"]
@@ -109,16 +115,17 @@ def test_the_index_is_not_paginated(api, db):
     assert body["count"] == len(body["results"]) == 130
 
 
-def test_the_index_costs_three_queries_then_two_and_reads_no_bodies(
+def test_the_index_costs_five_queries_then_three_and_reads_no_bodies(
     api, db, content_version, django_assert_num_queries
 ):
     PostFactory.create_batch(50, tags=[TagFactory()])
-    with django_assert_num_queries(3) as captured:  # tags, links, posts
+    # Tags, authors, tag links, byline links, posts.
+    with django_assert_num_queries(5) as captured:
         assert api.get("/api/v1/index/").status_code == 200
     for query in captured.captured_queries:
         assert '"body"' not in query["sql"]
         assert "body_html" not in query["sql"]
-    with django_assert_num_queries(2):  # the tag directory is kept for the version
+    with django_assert_num_queries(3):  # the directories are kept for the version
         assert api.get("/api/v1/index/").status_code == 200
 
 
@@ -168,12 +175,13 @@ def test_the_index_lists_post_tags_in_name_order_like_every_other_endpoint(api, 
 
 
 def test_the_directory_groups_links_by_post_in_name_order():
-    directory = TagDirectory(
+    directory = Directory(
+        TAGS,
         [
-            TagEntry(1, "u1", "zeta", "Zeta", ""),
-            TagEntry(2, "u2", "alpha", "alpha", ""),
-            TagEntry(3, "u3", "beta", "Beta", ""),
-        ]
+            SimpleNamespace(pk=1, slug="zeta", name="Zeta"),
+            SimpleNamespace(pk=2, slug="alpha", name="alpha"),
+            SimpleNamespace(pk=3, slug="beta", name="Beta"),
+        ],
     )
     links = [(1, 10), (2, 10), (3, 10), (2, 11), (99, 11), (99, 12)]
     slugs = directory.slugs_by_post(links)

@@ -4,6 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from blog import post_page
 from blog.models import Post, Tag
 from blog.slugs import slug_from_text
 from tests.factories import PostFactory, TagFactory
@@ -133,9 +134,18 @@ def test_neighbours_and_related_ignore_hidden_posts():
     PostFactory(tags=[tag], draft=True)
     post = PostFactory(tags=[tag])
     PostFactory(tags=[tag], scheduled=True)
+    post_page.page(post)
     assert post.previous_post == older
     assert post.next_post is None
     assert post.related_posts == [older]
+
+
+def test_a_post_loads_no_page_by_itself():
+    """Neighbours and related posts are loaded before serializing (`post_page.page`),
+    never by reading an attribute while a serializer renders."""
+    post = PostFactory()
+    for name in ("previous_post", "next_post", "related_posts"):
+        assert not hasattr(post, name)
 
 
 @pytest.mark.postgres

@@ -168,7 +168,7 @@ def test_feed_posts_are_the_orms_newest_posts(shuffled_blog, settings, limit):
     for tag in [None, *shuffled_blog]:
         expected = list((newest if tag is None else newest.with_any_tag([tag]))[:limit])
         assert expected, "every tag has a visible post"
-        posts = feed_posts.newest_posts(tag)
+        posts = feed_posts.newest_posts(None if tag is None else "tag", tag)
         assert posts == expected
         for loaded, other in zip(posts, expected, strict=True):
             assert loaded.get_deferred_fields() == other.get_deferred_fields()
