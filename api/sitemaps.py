@@ -1,6 +1,6 @@
 """Sitemaps of the front-end's pages (the contract's "Sitemaps"), on Django's sitemap
 framework: an index, and a section per kind of page whose front-end template
-(`FRONTEND_POST_URL`, `FRONTEND_TAG_URL`) is set, split every 50,000 URLs.
+(`FRONTEND_POST_URL`, `FRONTEND_TAG_URL`, `FRONTEND_AUTHOR_URL`) is set, split every 50,000 URLs.
 
 The site and the API do not share a host: each section's protocol and domain come
 from its template (`get_protocol`/`get_domain`), its paths from the template with
@@ -32,7 +32,8 @@ from api.errors import json_error, refuse_unsafe_method
 from api.parameters import QueryParameters, positive_integer
 from api.schema import PlainOperation, path_parameter
 from api.surrogate import SurrogateKeys
-from blog.models import Post, Tag
+from blog.models import Post
+from blog.related import AUTHORS, TAGS
 
 URLS_PER_SITEMAP = 50_000
 
@@ -76,36 +77,45 @@ class PostSitemap(FrontEndSitemap):
         return self.items().aggregate(latest=Max("changed"))["latest"]
 
 
-class TagSitemap(FrontEndSitemap):
-    """Tags with a visible post; a tag page changes when one of its posts does."""
+class LinkedSitemap(FrontEndSitemap):
+    """Tags (or authors) with a visible post; their page changes when one of its
+    posts does."""
 
-    setting = "FRONTEND_TAG_URL"
-
-    def _visible_posts(self) -> Q:
-        return Q(posts__in=Post.objects.published())
+    related = TAGS
 
     def items(self):
         return (
-            Tag.objects.annotate(
+            self.related.model.objects.annotate(
                 changed=Max(
                     Greatest(F("posts__updated_at"), F("posts__published_at")),
-                    filter=self._visible_posts(),
+                    filter=Q(posts__in=Post.objects.published()),
                 )
             )
             .filter(changed__isnull=False)
-            .order_by("name")
+            .order_by("name", "pk")
             .values("slug", "changed")
         )
 
     def get_latest_lastmod(self):
+        linked = {f"{self.related.name}__isnull": False}
         return (
             Post.objects.published()
-            .filter(tags__isnull=False)
+            .filter(**linked)
             .aggregate(latest=Max(Greatest(F("updated_at"), F("published_at"))))
         )["latest"]
 
 
-SECTIONS = {"posts": PostSitemap, "tags": TagSitemap}
+class TagSitemap(LinkedSitemap):
+    setting = "FRONTEND_TAG_URL"
+    related = TAGS
+
+
+class AuthorSitemap(LinkedSitemap):
+    setting = "FRONTEND_AUTHOR_URL"
+    related = AUTHORS
+
+
+SECTIONS = {"posts": PostSitemap, "tags": TagSitemap, "authors": AuthorSitemap}
 
 
 def configured_sections() -> dict[str, Sitemap]:
@@ -187,7 +197,8 @@ _XML = {"type": "string", "description": "The XML document."}
 index.openapi = PlainOperation(
     operation_id="getSitemapIndex",
     description="A sitemap index (sitemaps.org protocol) of the sections whose "
-    "front-end template is set (`FRONTEND_POST_URL`, `FRONTEND_TAG_URL`), each with "
+    "front-end template is set (`FRONTEND_POST_URL`, `FRONTEND_TAG_URL`, "
+    "`FRONTEND_AUTHOR_URL`), each with "
     "the `lastmod` of its newest change; the posts section is split every 50,000 "
     "URLs (`?p=2`...).",
     returns="The sitemap index.",

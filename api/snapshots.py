@@ -58,4 +58,6 @@ def author_shape(author, request: OfflineRequest | None = None) -> dict | None:
     counted = request._directories[AUTHORS.name].counted_one(author.slug, counts)
     if counted is None:
         return None
-    return dict(serializers.AuthorSerializer(counted, context={"request": request}).data)
+    return dict(
+        serializers.AuthorSerializer(counted, context={"request": request}).data
+    )

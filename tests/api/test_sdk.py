@@ -19,7 +19,7 @@ import attrs
 import pytest
 import yaml
 
-from tests.factories import PostFactory, TagFactory
+from tests.factories import AuthorFactory, PostFactory, TagFactory
 
 SCHEMA = Path(__file__).with_name("openapi.yaml")
 PACKAGE = "writing_api_client"
@@ -32,11 +32,14 @@ OPERATIONS = {
     "listTags": "api.tags.list_tags",
     "getTag": "api.tags.get_tag",
     "listTagPosts": "api.tags.list_tag_posts",
+    "listAuthors": "api.authors.list_authors",
+    "getAuthor": "api.authors.get_author",
+    "listAuthorPosts": "api.authors.list_author_posts",
     "getPreview": "api.preview.get_preview",
     **{
-        f"get{tag}{name}Feed": f"api.feeds.get_{tag.lower()}{'_' if tag else ''}"
+        f"get{kind}{name}Feed": f"api.feeds.get_{kind.lower()}{'_' if kind else ''}"
         f"{name.lower()}_feed"
-        for tag in ("", "Tag")
+        for kind in ("", "Tag", "Author")
         for name in ("Rss", "Atom", "Json")
     },
     "getSitemapIndex": "api.sitemaps.get_sitemap_index",
@@ -108,17 +111,27 @@ def api_client(sdk, live_server):
 
 @pytest.fixture
 def small_blog(transactional_db) -> None:
-    """Four visible posts (oldest first) on three tags, a draft, a scheduled post."""
+    """Four visible posts (oldest first) on three tags by two authors (a third has
+    only a draft), a draft, a scheduled post."""
     engineering = TagFactory(slug="engineering", name="Engineering")
     elixir = TagFactory(slug="elixir", name="Elixir")
     career = TagFactory(slug="career", name="Career")
-    PostFactory(slug="oldest", title="Oldest", tags=[engineering])
+    ada = AuthorFactory(slug="ada", name="Ada Lovelace")
+    grace = AuthorFactory(slug="grace", name="Grace Hopper")
+    hidden = AuthorFactory(slug="unpublished", name="Not Yet")
+    PostFactory(slug="oldest", title="Oldest", tags=[engineering], authors=[ada])
     PostFactory(
-        slug="both", title="Both tags", tags=[engineering, elixir], featured=True
+        slug="both",
+        title="Both tags",
+        tags=[engineering, elixir],
+        featured=True,
+        authors=[grace, ada],
     )
     PostFactory(slug="career-post", title="Career post", tags=[career])
-    PostFactory(slug="newest", title="Newest", tags=[engineering])
-    PostFactory(slug="secret-draft", draft=True, tags=[engineering, career])
+    PostFactory(slug="newest", title="Newest", tags=[engineering], authors=[grace])
+    PostFactory(
+        slug="secret-draft", draft=True, tags=[engineering, career], authors=[hidden]
+    )
     PostFactory(slug="future-post", scheduled=True, tags=[engineering, elixir])
 
 
@@ -235,6 +248,11 @@ def test_the_client_reads_a_post_with_its_neighbours_and_related_posts(
     assert post.word_count > 0
     assert [related.slug for related in post.related] == ["newest", "oldest"]
     assert all(isinstance(r, sdk.models.PostSummary) for r in post.related)
+    assert [author.slug for author in post.authors] == ["grace", "ada"]
+    assert all(isinstance(a, sdk.models.AuthorRef) for a in post.authors)
+    assert isinstance(post.primary_author, sdk.models.AuthorRef)
+    assert post.primary_author.name == "Grace Hopper"
+    assert post.public_url is None
 
     assert sdk.getPost.sync("oldest", client=api_client).previous is None
     assert sdk.getPost.sync("newest", client=api_client).next_ is None
@@ -309,6 +327,7 @@ def test_the_client_reads_the_writing_index(sdk, api_client, small_blog):
     assert slugs(index) == ["newest", "career-post", "both", "oldest"]
     assert all(isinstance(entry, sdk.models.IndexEntry) for entry in index.results)
     assert index.results[2].tags == ["elixir", "engineering"]
+    assert index.results[2].authors == ["grace", "ada"]
     assert isinstance(index.results[0].published_at, datetime)
 
 
@@ -365,6 +384,56 @@ def test_the_client_reads_the_feeds(sdk, api_client, small_blog):
     missing = sdk.getTagRssFeed.sync_detailed("no-such-tag", client=api_client)
     assert missing.status_code == 404
     assert isinstance(missing.parsed, sdk.models.Error)
+    assert [item.authors[0].name for item in tagged.items] == ["Grace Hopper"]
+    for name in ("Rss", "Atom"):
+        text = getattr(sdk, f"getAuthor{name}Feed").sync("ada", client=api_client)
+        feed = feedparser.parse(text)
+        assert not feed.bozo, feed.get("bozo_exception")
+        assert [entry.title for entry in feed.entries] == ["Both tags", "Oldest"]
+    by_grace = sdk.getAuthorJsonFeed.sync("grace", client=api_client)
+    assert [item.title for item in by_grace.items] == ["Newest", "Both tags"]
+    assert [a.name for a in by_grace.items[1].authors] == [
+        "Grace Hopper",
+        "Ada Lovelace",
+    ]
+    hidden = sdk.getAuthorJsonFeed.sync_detailed("unpublished", client=api_client)
+    assert hidden.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_reads_authors_their_pages_and_filters_by_author(
+    sdk, api_client, live_server, small_blog
+):
+    authors = sdk.listAuthors.sync(client=api_client)
+    assert isinstance(authors, sdk.models.PaginatedAuthorList)
+    assert_nothing_undeclared(authors)
+    # "Not Yet" has only a draft: readers do not see them.
+    assert [(a.slug, a.post_count) for a in authors.results] == [
+        ("ada", 2),
+        ("grace", 2),
+    ]
+    ada = sdk.getAuthor.sync("ada", client=api_client)
+    assert isinstance(ada, sdk.models.Author)
+    assert_nothing_undeclared(ada)
+    assert (ada.name, ada.url) == (
+        "Ada Lovelace",
+        f"{live_server.url}/api/v1/authors/ada/",
+    )
+    assert ada.links == [] and ada.avatar is None and ada.public_url is None
+    hidden = sdk.getAuthor.sync_detailed("unpublished", client=api_client)
+    assert hidden.status_code == 404
+    assert isinstance(hidden.parsed, sdk.models.Error)
+
+    page = sdk.listAuthorPosts.sync("grace", client=api_client)
+    assert isinstance(page, sdk.models.PaginatedPostSummaryList)
+    assert slugs(page) == ["newest", "both"]
+    by_either = sdk.listPosts.sync(client=api_client, author=["ada", "grace"])
+    assert slugs(by_either) == ["newest", "both", "oldest"]
+    unknown = sdk.listPosts.sync(client=api_client, author=["unpublished"])
+    assert isinstance(unknown, sdk.models.Error)
+    assert [(item.parameter, item.code) for item in unknown.errors] == [
+        ("author", "unknown_author")
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
