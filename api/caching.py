@@ -85,6 +85,10 @@ def _resolved_policy(path: str) -> HttpCache | None:
     return declared_policy(match.func)
 
 
+# The query string as the client sent it, before `prepare` canonicalised it.
+SENT_QUERY_ENVIRON = "writing_api.sent_query_string"
+
+
 def prepare(environ: dict) -> HttpCache | None:
     """The request's declared policy, after rewriting its query string to the
     canonical form; None when it is not a cacheable API GET. Done once a request."""
@@ -105,6 +109,7 @@ def prepare(environ: dict) -> HttpCache | None:
         if canonical is None:  # not UTF-8, a NUL, too long: Django answers a 400
             policy = None
         else:
+            environ[SENT_QUERY_ENVIRON] = query  # a 301 keeps it as sent
             environ["QUERY_STRING"] = canonical
     environ[POLICY_ENVIRON] = policy
     return policy

@@ -51,6 +51,45 @@ def json_error(
     )
 
 
+# How long a shared cache may keep a 301 of an old slug (the contract's).
+MOVED_MAX_AGE = 300
+
+
+def moved_body(location: str) -> dict:
+    return {
+        "status": 301,
+        "code": "moved_permanently",
+        "detail": f"This address has moved to {location}.",
+        "location": location,
+    }
+
+
+def moved_headers(location: str) -> dict:
+    return {"Location": location, "Cache-Control": f"public, max-age={MOVED_MAX_AGE}"}
+
+
+class Moved(exceptions.APIException):
+    """An old slug's address: answered with a 301 to the current one."""
+
+    status_code = 301
+
+    def __init__(self, location: str) -> None:
+        super().__init__(detail=location)
+        self.location = location
+
+
+def moved_response(location: str) -> HttpResponse:
+    """The 301 outside DRF (feeds)."""
+    response = HttpResponse(
+        render_json(moved_body(location)),
+        status=301,
+        content_type="application/json; charset=utf-8",
+    )
+    for name, value in moved_headers(location).items():
+        response[name] = value
+    return response
+
+
 def refuse_unsafe_method(request) -> HttpResponse | None:
     """The JSON 405 for a plain Django view of the API (feeds, sitemaps) asked
     anything but GET or HEAD; None when the method is one of those."""
@@ -91,6 +130,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         )
     if isinstance(exc, DatabaseError):
         return None  # any other database error is a bug: let it be a 500
+    if isinstance(exc, Moved):
+        return Response(
+            moved_body(exc.location), status=301, headers=moved_headers(exc.location)
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

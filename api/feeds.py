@@ -25,7 +25,8 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFee
 from django.views.decorators.csrf import csrf_exempt
 
 from api.caching import public
-from api.errors import json_error, refuse_unsafe_method
+from api.errors import json_error, moved_response, refuse_unsafe_method
+from api.redirects import moved_location
 from api.schema import PlainOperation, path_parameter
 from api.surrogate import SurrogateKeys
 from blog import derived, feed_posts
@@ -351,6 +352,9 @@ def feed_view(format_name: str, kind: str | None):
             counts = derived.visibility_counts(related)
             found = derived.directory(related).counted_one(slug, counts)
             if found is None:
+                moved = moved_location(request, kind, slug)
+                if moved is not None:
+                    return moved_response(moved)
                 return json_error(404, "Not found.")
             entry = found.entry
         feed = PostFeed(format_name, kind, request)

@@ -186,6 +186,43 @@ def plain_routes() -> list[tuple[str, object]]:
     ]
 
 
+MOVED_COMPONENT = {
+    "type": "object",
+    "description": "An old slug's answer: the resource now lives at `location`.",
+    "required": ["status", "code", "detail", "location"],
+    "properties": {
+        "status": {"type": "integer", "enum": [301]},
+        "code": {"type": "string", "enum": ["moved_permanently"]},
+        "detail": {"type": "string"},
+        "location": {"type": "string", "format": "uri"},
+    },
+}
+MOVED_RESPONSE = {
+    "description": "The slug is an old one: `Location` (and `location`) is the "
+    "current address, query string kept. `Cache-Control: public, max-age=300`. "
+    "HTTP clients follow it (httpx: `follow_redirects=True`).",
+    "headers": {
+        "Location": {"schema": {"type": "string", "format": "uri"}, "required": True}
+    },
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Moved"}}},
+}
+# The detail paths of what keeps its old addresses (`blog.redirects`).
+_REDIRECTED_PATHS = re.compile(r"^/api/v1/(posts|tags|authors|pages)/\{slug\}/")
+
+
+def add_moved_responses(result, generator, request, public):
+    """A 301 on every detail path of a slug that can change."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Moved"] = (
+        MOVED_COMPONENT
+    )
+    for path, path_item in result.get("paths", {}).items():
+        if _REDIRECTED_PATHS.match(path):
+            for operation in path_item.values():
+                operation["responses"]["301"] = MOVED_RESPONSE
+                operation["responses"] = dict(sorted(operation["responses"].items()))
+    return result
+
+
 def add_plain_views(result, generator, request, public):
     paths = result.setdefault("paths", {})
     schemas = result.setdefault("components", {}).setdefault("schemas", {})

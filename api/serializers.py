@@ -502,6 +502,28 @@ class IndexEntrySerializer(serializers.Serializer):
     )
 
 
+class RedirectSerializer(serializers.Serializer):
+    """An old address and where it leads (`GET` on `from` answers 301 to `to`)."""
+
+    type = serializers.ChoiceField(choices=["post", "tag", "author", "page"])
+    # `from` is a keyword: declared through the class namespace (a DRF idiom).
+    locals()["from"] = serializers.CharField(
+        help_text="The old API path, e.g. `/api/v1/posts/old/`."
+    )
+    to = serializers.CharField(help_text="The current API path.")
+    from_public = serializers.URLField(
+        allow_null=True, help_text="The old front-end URL; null when unset."
+    )
+    to_public = serializers.URLField(
+        allow_null=True, help_text="The current front-end URL; null when unset."
+    )
+
+
+class RedirectListSerializer(serializers.Serializer):
+    count = serializers.IntegerField(min_value=0)
+    results = RedirectSerializer(many=True)
+
+
 class FeedLinksSerializer(serializers.Serializer):
     rss = serializers.URLField(help_text="RSS 2.0 (`application/rss+xml`).")
     atom = serializers.URLField(help_text="Atom 1.0 (`application/atom+xml`).")
@@ -513,6 +535,7 @@ class ApiRootSerializer(serializers.Serializer):
     tags = serializers.URLField()
     authors = serializers.URLField()
     index = serializers.URLField()
+    redirects = serializers.URLField(help_text="Old addresses and where they lead.")
     sitemap = serializers.URLField(
         help_text="The sitemap index of the front-end's pages (`application/xml`)."
     )

@@ -1,6 +1,7 @@
 """Sitemaps of the front-end's pages (the contract's "Sitemaps"), on Django's sitemap
 framework: an index, and a section per kind of page whose front-end template
-(`FRONTEND_POST_URL`, `FRONTEND_TAG_URL`, `FRONTEND_AUTHOR_URL`) is set, split every 50,000 URLs.
+(`FRONTEND_POST_URL`, `FRONTEND_TAG_URL`, `FRONTEND_AUTHOR_URL`) is set, split
+every 50,000 URLs.
 
 The site and the API do not share a host: each section's protocol and domain come
 from its template (`get_protocol`/`get_domain`), its paths from the template with

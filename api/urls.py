@@ -32,6 +32,7 @@ urlpatterns = [
         name="author-posts",
     ),
     path("index/", views.IndexView.as_view(), name="index"),
+    path("redirects/", views.RedirectListView.as_view(), name="redirects"),
     *(
         path(f"feeds/{name}/", feeds.feed_view(name, None), name=f"feed-{name}")
         for name in feeds.FORMATS

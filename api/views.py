@@ -18,7 +18,7 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api import parameters, serializers, surrogate
+from api import parameters, redirects, serializers, surrogate
 from api.caching import PRIVATE, public
 from api.context import directory
 from api.errors import json_error
@@ -41,7 +41,10 @@ class ApiRootView(generics.GenericAPIView):
 
     @extend_schema(operation_id="getApiRoot", tags=["meta"])
     def get(self, request, *args, **kwargs) -> Response:
-        names = ("posts", "tags", "authors", "index", "sitemap", "schema", "docs")
+        names = (
+            "posts", "tags", "authors", "index", "redirects", "sitemap", "schema",
+            "docs",
+        )  # fmt: skip
         links = {name: reverse(f"api:{name}", request=request) for name in names}
         links["feeds"] = {
             name: reverse(f"api:feed-{name}", request=request)
@@ -90,7 +93,7 @@ class PostDetailView(generics.RetrieveAPIView):
     def get_object(self) -> Post:
         post = post_page.visible_post(self.kwargs["slug"])  # compiled once
         if post is None:
-            raise Http404
+            redirects.not_found(self.request, "post", self.kwargs["slug"])
         self.check_object_permissions(self.request, post)
         return post_page.page(post)
 
@@ -117,7 +120,7 @@ class LinkedDetailView(generics.RetrieveAPIView):
             self.kwargs["slug"], counts
         )
         if found is None:
-            raise Http404
+            redirects.not_found(self.request, self.related.kind, self.kwargs["slug"])
         return found
 
 
@@ -133,7 +136,7 @@ class LinkedPostListView(PostListView):
             self.kwargs["slug"], counts
         )
         if found is None:
-            raise Http404
+            redirects.not_found(self.request, self.related.kind, self.kwargs["slug"])
         return found.entry
 
 
@@ -205,6 +208,23 @@ class AuthorPostListView(LinkedPostListView):
 
     def get_queryset(self):
         return super().get_queryset().with_any_author([self.linked()])
+
+
+@extend_schema_view(get=extend_schema(operation_id="listRedirects", tags=["redirects"]))
+class RedirectListView(generics.GenericAPIView):
+    """Every old address that answers 301: the slugs posts, tags and authors had
+    before an editor changed them, with where they lead now (API paths and, when
+    the `FRONTEND_*_URL` templates are set, front-end URLs). For a front-end's own
+    redirect rules (`next.config.js` `redirects()`, Netlify `_redirects`)."""
+
+    serializer_class = serializers.RedirectListSerializer
+    pagination_class = None
+    filter_backends = []
+    http_cache = public(keys=SurrogateKeys(("posts", "tags", "authors")))
+
+    def get(self, request, *args, **kwargs) -> Response:
+        results = redirects.listing(request)
+        return Response({"count": len(results), "results": results})
 
 
 @extend_schema_view(get=extend_schema(operation_id="getIndex", tags=["posts"]))

@@ -8,8 +8,9 @@ class BlogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from blog import events, versioning
+        from blog import events, redirects, versioning
 
+        redirects.connect_signals()
         versioning.connect_signals()
         events.connect_signals()
         post_migrate.connect(

@@ -96,3 +96,10 @@ def visibility_counts(related: Related) -> dict[int, int]:
     if related.listed_without_posts:
         return {}
     return visible_post_counts(related)
+
+
+def redirects() -> dict[tuple[str, str], str]:
+    """`{(kind, old slug): current slug}` of the redirects readers may follow."""
+    from blog import redirects as slug_redirects
+
+    return MEMO.get("redirects", slug_redirects.moves)

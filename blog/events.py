@@ -57,6 +57,8 @@ EVENT_MODELS = {
     "blog.Post_images": ("post",),
     "blog.Author": ("author", "post"),
     "blog.PostAuthor": ("post", "author"),
+    # A redirect is written with the rename that makes it: that change is the event.
+    "blog.SlugRedirect": ("post", "tag", "author"),
 }
 
 
@@ -72,6 +74,16 @@ def _byline_links(using: str, **condition) -> list[tuple[int, int]]:
 
     rows = PostAuthor.objects.using(using).filter(**condition)
     return list(rows.values_list("post_id", "author_id"))
+
+
+def _redirect_target(kind: str):
+    def target(pk: int, using: str) -> list[int]:
+        from blog.redirects import SlugRedirect
+
+        rows = SlugRedirect.objects.using(using).filter(pk=pk, kind=kind)
+        return [t for t in rows.values_list(f"{kind}_id", flat=True) if t is not None]
+
+    return target
 
 
 # (model label, subject) -> the ids of the subjects of that kind a change of one
@@ -90,6 +102,10 @@ SUBJECT_IDS = {
     ("blog.PostAuthor", "author"): lambda pk, using: [
         author for _, author in _byline_links(using, pk=pk)
     ],
+    **{
+        ("blog.SlugRedirect", kind): _redirect_target(kind)
+        for kind in ("post", "tag", "author")
+    },
 }
 
 

@@ -261,7 +261,7 @@ class Image(models.Model):
         """The row, and the posts whose body shows it rendered again (their figure
         carries its alt, caption and renditions): one transaction. A moved focal
         point queues a new social crop."""
-        from blog.models import Post
+        Post = Image.shown_in.rel.related_model
 
         requeue = False
         if self.pk is not None and self.status == Image.Status.READY:
@@ -299,6 +299,10 @@ class Image(models.Model):
                 {*self.shown_in.all(), *self.featured_in.all()},
             )
         return super().delete(*args, **kwargs)
+
+    def figure_html(self, alt: str) -> str:
+        """`<figure><picture>` for this image (`![alt](image:<id>)` in Markdown)."""
+        return figure_html(self, alt)
 
     @property
     def placeholder_or_none(self):

@@ -168,9 +168,7 @@ def _render_image(self, tokens, index, options, env) -> str:
     alt = self.renderInlineAsText(token.children or [], options, env)
     if image is None:  # unknown or deleted: its alt text, nothing to load
         return html_entities.escape(alt)
-    from blog.images import figure_html
-
-    return figure_html(image, alt)
+    return image.figure_html(alt)  # the library's own markup
 
 
 _MARKDOWN.add_render_rule("image", _render_image)

@@ -181,6 +181,33 @@ class Author(models.Model):
                 lambda s: Author.objects.filter(slug=s).exclude(pk=self.pk).exists(),
             )
 
+    def merge_into(self, target: Author) -> int:
+        """Move this author's bylines to `target` (keeping each post's order; a post
+        already signed by both keeps one), leave a redirect from this author's
+        address to `target`'s, and delete this author: one transaction. The number
+        of posts moved."""
+        if target.pk == self.pk:
+            raise ValidationError("An author cannot be merged into themselves.")
+        from blog import redirects
+
+        with transaction.atomic():
+            # While readers still see this author's posts under this address.
+            redirects.merged(self, target)
+            links = list(PostAuthor.objects.filter(author=self).select_for_update())
+            signed = set(
+                PostAuthor.objects.filter(
+                    author=target, post_id__in=[link.post_id for link in links]
+                ).values_list("post_id", flat=True)
+            )
+            for link in links:
+                if link.post_id in signed:
+                    link.delete()
+                else:
+                    link.author = target
+                    link.save(update_fields=["author"])
+            self.delete()
+        return len(links)
+
     @classmethod
     def site_author(cls) -> Author:
         """The blog's own byline (`SITE_AUTHOR_NAME`), made on first use."""
@@ -411,7 +438,8 @@ class ContentRevision(models.Model):
         return f"content revision {self.number}"
 
 
-# The publishing outbox's models live in their own module (`blog.outbox`).
+# The image library, the slug redirects and the publishing outbox have modules of
+# their own.
 from blog.images import Image  # noqa: E402, F401
 from blog.outbox import (  # noqa: E402, F401
     Delivery,
@@ -420,3 +448,4 @@ from blog.outbox import (  # noqa: E402, F401
     PendingPublish,
     WebhookEndpoint,
 )
+from blog.redirects import SlugRedirect  # noqa: E402, F401

@@ -44,6 +44,10 @@ class PostQuerySet(models.QuerySet):
         # once (a view's class attribute) must not freeze the clock at import time.
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=Now())
 
+    def seen_by_readers(self) -> PostQuerySet:
+        """What readers see (`blog.redirects` asks every model alike)."""
+        return self.published()
+
     def scheduled(self) -> PostQuerySet:
         """Published posts whose publish time is still in the future."""
         from blog.models import Post
@@ -194,6 +198,19 @@ class LinkedQuerySet(models.QuerySet):
     def for_directory(self) -> LinkedQuerySet:
         """What a directory entry holds (`blog.related.Directory`)."""
         return self
+
+    def seen_by_readers(self) -> LinkedQuerySet:
+        """What readers see: every row, or only rows with a visible post where the
+        model exists for readers only with one (an author)."""
+        if self.related.listed_without_posts:
+            return self
+        from blog.models import Post
+
+        visible = Post.objects.published().values("pk")
+        links = self.related.link_model.objects.filter(
+            **{self.related.target: OuterRef("pk")}, post_id__in=visible
+        )
+        return self.filter(Exists(links))
 
     def with_post_counts(self) -> LinkedQuerySet:
         """Annotate `post_count`: the number of visible posts linking to each.

@@ -43,9 +43,14 @@ class Related:
         return apps.get_model(self.link_label)
 
     @property
+    def kind(self) -> str:
+        """`tag`, `author`: the singular (a redirect's kind, a URL's `{kind}s/`)."""
+        return self.name[:-1]
+
+    @property
     def ids_attribute(self) -> str:
         """The annotation on posts holding the ids (`tag_ids`, `author_ids`)."""
-        return f"{self.name[:-1]}_ids"
+        return f"{self.kind}_ids"
 
     def links(self):
         """Every (target id, post id) pair, in the post's own order where it has one."""

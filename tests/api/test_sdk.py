@@ -35,6 +35,7 @@ OPERATIONS = {
     "listAuthors": "api.authors.list_authors",
     "getAuthor": "api.authors.get_author",
     "listAuthorPosts": "api.authors.list_author_posts",
+    "listRedirects": "api.redirects.list_redirects",
     "getPreview": "api.preview.get_preview",
     **{
         f"get{kind}{name}Feed": f"api.feeds.get_{kind.lower()}{'_' if kind else ''}"
@@ -419,7 +420,7 @@ def test_the_client_reads_authors_their_pages_and_filters_by_author(
         "Ada Lovelace",
         f"{live_server.url}/api/v1/authors/ada/",
     )
-    assert ada.links == [] and ada.avatar is None and ada.public_url is None
+    assert (ada.links, ada.avatar, ada.public_url) == ([], None, None)
     hidden = sdk.getAuthor.sync_detailed("unpublished", client=api_client)
     assert hidden.status_code == 404
     assert isinstance(hidden.parsed, sdk.models.Error)
@@ -493,3 +494,42 @@ def test_the_client_reads_images_into_image_refs(sdk, api_client, small_blog):
     assert [ref.id for ref in post.images] == [figure.uuid]
     listed = sdk.listPosts.sync(client=api_client)
     assert listed.results[0].feature_image.id == cover.uuid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_follows_an_old_slug_to_its_current_address(
+    sdk, live_server, small_blog
+):
+    from blog.models import Post, Tag
+
+    post = Post.objects.get(slug="both")
+    post.slug = "both-tags"
+    post.save()
+    tag = Tag.objects.get(slug="elixir")
+    tag.slug = "beam"
+    tag.save()
+    following = sdk.Client(
+        base_url=live_server.url,
+        raise_on_unexpected_status=True,
+        follow_redirects=True,  # httpx's; what a front-end's fetch does by default
+    )
+    with following:
+        moved = sdk.getPost.sync("both", client=following)
+        assert isinstance(moved, sdk.models.Post)
+        assert moved.slug == "both-tags"
+        page = sdk.listTagPosts.sync("elixir", client=following)
+        assert slugs(page) == ["both-tags"]
+        redirects = sdk.listRedirects.sync(client=following)
+        assert isinstance(redirects, sdk.models.RedirectList)
+        assert_nothing_undeclared(redirects)
+        assert [(r.type_, r.from_, r.to) for r in redirects.results] == [
+            ("post", "/api/v1/posts/both/", "/api/v1/posts/both-tags/"),
+            ("tag", "/api/v1/tags/elixir/", "/api/v1/tags/beam/"),
+        ]
+    plain = sdk.Client(base_url=live_server.url, raise_on_unexpected_status=True)
+    with plain:  # not following: the documented 301, parsed
+        answer = sdk.getPost.sync_detailed("both", client=plain)
+        assert answer.status_code == 301
+        assert isinstance(answer.parsed, sdk.models.Moved)
+        assert answer.parsed.location == f"{live_server.url}/api/v1/posts/both-tags/"
+        assert answer.headers["location"] == answer.parsed.location

@@ -9,7 +9,6 @@ from rest_framework.test import APIRequestFactory
 
 from api.serializers import ImageRefSerializer, PostSerializer, PostSummarySerializer
 from blog import post_page
-from blog.images import attach
 from blog.models import Image, Post
 from tests.factories import PostFactory, TagFactory, make_image
 
