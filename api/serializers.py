@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.context import directory
+from api.seo import SeoField
 from blog.images import attach, media_url, srcsets
 from blog.public_urls import public_url
 from blog.related import AUTHORS, TAGS, Related
@@ -410,6 +411,7 @@ class PostSerializer(PostSummarySerializer):
         many=True,
         help_text="The library images the body shows, in its order.",
     )
+    seo = SeoField("post")
 
     class Meta:
         list_serializer_class = serializers.ListSerializer
@@ -461,6 +463,7 @@ class TagSerializer(FastSerializer):
     )
     url = AbsoluteUrlField(view_name="api:tag-detail")
     public_url = PublicUrlField("tag")
+    seo = SeoField("tag")
 
 
 class AuthorLinkSerializer(FastSerializer):
@@ -485,6 +488,7 @@ class AuthorSerializer(AuthorRefSerializer):
         min_value=1, help_text="Number of visible posts with this author."
     )
     public_url = PublicUrlField("author")
+    seo = SeoField("author")
 
 
 # The shape of `blog.writing_index.index_entries`' dicts, for the schema: the index

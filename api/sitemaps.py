@@ -1,7 +1,9 @@
 """Sitemaps of the front-end's pages (the contract's "Sitemaps"), on Django's sitemap
 framework: an index, and a section per kind of page whose front-end template
 (`FRONTEND_POST_URL`, `FRONTEND_TAG_URL`, `FRONTEND_AUTHOR_URL`) is set, split
-every 50,000 URLs.
+every 50,000 URLs. Content hidden from search engines (`noindex`) is left out of the
+sections and of the index's `lastmod` of its own section (a `noindex` post still
+dates the tag and author pages that list it).
 
 The site and the API do not share a host: each section's protocol and domain come
 from its template (`get_protocol`/`get_domain`), its paths from the template with
@@ -69,6 +71,7 @@ class PostSitemap(FrontEndSitemap):
     def items(self):
         return (
             Post.objects.published()
+            .filter(noindex=False)
             .annotate(changed=Greatest(F("updated_at"), F("published_at")))
             .newest_first()
             .values("slug", "changed")
@@ -79,14 +82,16 @@ class PostSitemap(FrontEndSitemap):
 
 
 class LinkedSitemap(FrontEndSitemap):
-    """Tags (or authors) with a visible post; their page changes when one of its
-    posts does."""
+    """Tags (or authors) with a visible post, but not those hidden from search
+    engines (`noindex`); their page changes when one of its posts does (a
+    `noindex` post too: the page still lists it)."""
 
     related = TAGS
 
     def items(self):
         return (
-            self.related.model.objects.annotate(
+            self.related.model.objects.filter(noindex=False)
+            .annotate(
                 changed=Max(
                     Greatest(F("posts__updated_at"), F("posts__published_at")),
                     filter=Q(posts__in=Post.objects.published()),
@@ -98,7 +103,7 @@ class LinkedSitemap(FrontEndSitemap):
         )
 
     def get_latest_lastmod(self):
-        linked = {f"{self.related.name}__isnull": False}
+        linked = {f"{self.related.name}__noindex": False}  # linked, and indexed
         return (
             Post.objects.published()
             .filter(**linked)

@@ -20,6 +20,7 @@ from blog.image_admin import thumbnail_html  # (and registers the image library)
 from blog.images import Image, by_public_id
 from blog.markdown import render_markdown
 from blog.models import Post, Tag
+from blog.seo_admin import SeoAdminMixin
 
 STATE_COLOURS = {"draft": "#777", "scheduled": "#b26b00", "published": "#2a7a2a"}
 RECOVERABLE_SHOWN = 100
@@ -71,7 +72,7 @@ class ImageUseFilter(admin.SimpleListFilter):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(SeoAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "visible_posts"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -85,7 +86,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Post)
-class PostAdmin(SimpleHistoryAdmin):
+class PostAdmin(SeoAdminMixin, SimpleHistoryAdmin):
     form = PostAdminForm
     list_display = ["title", "state_label", "published_at", "featured", "tag_names"]
     list_filter = [StateFilter, "featured", "tags", "published_at", ImageUseFilter]

@@ -65,7 +65,12 @@ EVENT_MODELS = {
 def _posts_showing_image(pk: int, using: str) -> list[int]:
     from blog.models import Post
 
-    shown = Post.objects.using(using).filter(Q(feature_image_id=pk) | Q(images=pk))
+    shown = Post.objects.using(using).filter(
+        Q(feature_image_id=pk)
+        | Q(images=pk)
+        | Q(og_image_id=pk)  # its social cards (`seo`)
+        | Q(twitter_image_id=pk)
+    )
     return list(shown.values_list("pk", flat=True).distinct())
 
 

@@ -603,14 +603,21 @@ def by_public_id(ids) -> dict[str, Image]:
 IMAGE_SCHEME_TEXT = "image:"  # in a body that references a library image
 
 
+# A post's own images for search and social cards (`blog.seo.SeoFields`).
+SOCIAL_IMAGE_FIELDS = ("og_image", "twitter_image")
+
+
 def attach(posts, *, body_of=None) -> None:
     """Load the images `posts` show, in one query (none when they show none), so
     serializing them reads no more: each post's `feature_image`, and for the post
-    `body_of` its `body_images` too (in the order its body shows them)."""
+    `body_of` (a post's page) its `body_images` too (in the order its body shows
+    them) and its social images (`og_image`, `twitter_image`)."""
     posts = [post for post in posts if post is not None]
+    page_of, social_fields = body_of, []
     if body_of is not None:
         if body_of not in posts:
             posts.append(body_of)
+        social_fields = [body_of._meta.get_field(name) for name in SOCIAL_IMAGE_FIELDS]
         if IMAGE_SCHEME_TEXT not in body_of.body.lower():
             body_of.body_images = []  # its body shows none: nothing to read
             body_of = None
@@ -619,14 +626,17 @@ def attach(posts, *, body_of=None) -> None:
     # posts' covers with its own) is not read again.
     posts = [post for post in posts if not field.is_cached(post) or post is body_of]
     feature_ids = {post.feature_image_id for post in posts} - {None}
-    condition = Q(pk__in=feature_ids)
+    social_ids = {getattr(page_of, f.attname) for f in social_fields} - {None}
+    condition = Q(pk__in=feature_ids | social_ids)
     if body_of is not None:
         condition |= Q(shown_in=body_of.pk)
-    elif not feature_ids:
+    elif not (feature_ids or social_ids):
         return
     found = {image.pk: image for image in Image.objects.filter(condition).distinct()}
     for post in posts:
         field.set_cached_value(post, found.get(post.feature_image_id))
+    for social in social_fields:
+        social.set_cached_value(page_of, found.get(getattr(page_of, social.attname)))
     if body_of is not None:
         # The images its body shows are its links (`Post.images`, set from the
         # render, whatever form the reference took), in the body's order.

@@ -22,6 +22,7 @@ from blog.querysets import (
     TagQuerySet,
 )
 from blog.search import refresh_search_vectors
+from blog.seo import SeoFields
 from blog.slugs import (
     SLUG_MAX_LENGTH,
     SLUG_PATTERN,
@@ -33,7 +34,7 @@ from blog.slugs import (
 _SLUG_REGEX = rf"^{SLUG_PATTERN}$"
 
 
-class Tag(models.Model):
+class Tag(SeoFields, models.Model):
     # The public `id`: never changes, not on a slug change nor an import.
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=100, unique=True)
@@ -99,7 +100,7 @@ def validate_links(value) -> None:
         check(item["url"])
 
 
-class Author(models.Model):
+class Author(SeoFields, models.Model):
     """A byline: a person writing on the blog, with or without a login.
 
     `user` links an editor's login to their byline (new posts default to it); the
@@ -249,7 +250,7 @@ class PostAuthor(models.Model):
         return f"{self.author} on {self.post}"
 
 
-class Post(models.Model):
+class Post(SeoFields, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"

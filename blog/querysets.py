@@ -260,10 +260,14 @@ class LinkedQuerySet(models.QuerySet):
 class TagQuerySet(LinkedQuerySet):
     related = TAGS
 
+    def for_directory(self) -> TagQuerySet:
+        """With the images a tag's social cards show."""
+        return self.select_related("og_image", "twitter_image")
+
 
 class AuthorQuerySet(LinkedQuerySet):
     related = AUTHORS
 
     def for_directory(self) -> AuthorQuerySet:
-        """With the images an author shows."""
-        return self.select_related("avatar", "cover_image")
+        """With the images an author and their social cards show."""
+        return self.select_related("avatar", "cover_image", "og_image", "twitter_image")

@@ -81,7 +81,7 @@ def test_an_author_has_the_contract_shape(api, blog, settings):
     body = api.get("/api/v1/authors/ada/").json()
     assert set(body) == {
         "id", "slug", "name", "avatar", "url", "bio", "cover_image", "website",
-        "location", "links", "post_count", "public_url",
+        "location", "links", "post_count", "public_url", "seo",
     }  # fmt: skip
     assert body["avatar"]["id"] == str(avatar.uuid)
     assert body["avatar"]["width"] == avatar.width
@@ -250,7 +250,9 @@ def test_renaming_an_author_changes_every_post_showing_the_byline(
         ("post.updated", str(posts["oldest"].uuid)),
     }  # not the scheduled post it also signs
     updated = Event.objects.get(type="author.updated")
-    assert updated.data["previous"] == {"name": "Ada Lovelace"}
+    previous = updated.data["previous"]
+    assert set(previous) == {"name", "seo"}  # the name is the seo title's fallback
+    assert previous["name"] == previous["seo"]["title"] == "Ada Lovelace"
     assert f"author-{ada.uuid}" in updated.data["surrogate_keys"]
 
 

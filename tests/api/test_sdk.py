@@ -228,7 +228,7 @@ def test_the_client_reads_filtered_post_lists_into_summaries(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_client_reads_a_post_with_its_neighbours_and_related_posts(
-    sdk, api_client, small_blog
+    sdk, api_client, live_server, small_blog
 ):
     post = sdk.getPost.sync("both", client=api_client)
 
@@ -254,6 +254,15 @@ def test_the_client_reads_a_post_with_its_neighbours_and_related_posts(
     assert isinstance(post.primary_author, sdk.models.AuthorRef)
     assert post.primary_author.name == "Grace Hopper"
     assert post.public_url is None
+    assert isinstance(post.seo, sdk.models.PostSeo)
+    assert post.seo.canonical_url == f"{live_server.url}/api/v1/posts/both/"
+    assert (post.seo.robots.index, post.seo.twitter.card.value) == (True, "summary")
+    assert isinstance(post.seo.json_ld, sdk.models.BlogPosting)
+    assert [person.name for person in post.seo.json_ld.author] == [
+        "Grace Hopper",
+        "Ada Lovelace",
+    ]
+    assert isinstance(post.seo.json_ld.date_published, datetime)
 
     assert sdk.getPost.sync("oldest", client=api_client).previous is None
     assert sdk.getPost.sync("newest", client=api_client).next_ is None
@@ -421,6 +430,14 @@ def test_the_client_reads_authors_their_pages_and_filters_by_author(
         f"{live_server.url}/api/v1/authors/ada/",
     )
     assert (ada.links, ada.avatar, ada.public_url) == ([], None, None)
+    assert isinstance(ada.seo, sdk.models.AuthorSeo)
+    assert (ada.seo.title, ada.seo.open_graph.type_.value) == (
+        "Ada Lovelace",
+        "profile",
+    )
+    assert ada.seo.open_graph.image is None
+    assert isinstance(ada.seo.json_ld, sdk.models.ProfilePage)
+    assert ada.seo.json_ld.main_entity.name == "Ada Lovelace"
     hidden = sdk.getAuthor.sync_detailed("unpublished", client=api_client)
     assert hidden.status_code == 404
     assert isinstance(hidden.parsed, sdk.models.Error)

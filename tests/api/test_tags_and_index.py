@@ -19,6 +19,8 @@ def test_tags_are_listed_by_name_with_visible_post_counts(api, blog):
 
 def test_one_tag_has_the_contract_shape(api, blog):
     body = api.get("/api/v1/tags/engineering/").json()
+    seo = body.pop("seo")  # its own tests: tests/api/test_seo.py
+    assert seo["canonical_url"] == "http://testserver/api/v1/tags/engineering/"
     assert body == {
         "id": str(blog["tags"]["engineering"].uuid),
         "slug": "engineering",

@@ -194,7 +194,9 @@ def test_tags_are_created_updated_and_deleted(commit):
         tag.delete()
     assert types() == ["tag.created", "tag.updated", "tag.deleted"]
     _created, updated, deleted = Event.objects.order_by("id")
-    assert updated.data["previous"] == {"name": "Old"}
+    previous = updated.data["previous"]
+    assert set(previous) == {"name", "seo"}  # the name is the seo title's fallback
+    assert previous["name"] == previous["seo"]["title"] == "Old"
     assert deleted.data["tag"]["name"] == "New"
     assert {f"tag-{tag.uuid}", "tags", "posts"} <= set(updated.data["surrogate_keys"])
 
