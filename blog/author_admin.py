@@ -4,8 +4,6 @@ author who still signs posts."""
 
 from __future__ import annotations
 
-from functools import cache
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -22,7 +20,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template import engines
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -34,71 +31,6 @@ from blog.redirects import SlugRedirect
 
 AVATAR_BOX = 40  # px: the list's avatars fit in this square
 NONE_SHOWN = "—"
-
-# The merge action's page. It belongs in
-# blog/templates/admin/blog/author/merge.html; it lives here until that file can
-# be added (a string template, read once).
-MERGE_PAGE = """{% extends "admin/base_site.html" %}
-{% load admin_urls l10n %}
-
-{% block extrahead %}{{ block.super }}{{ media }}{% endblock %}
-
-{% block bodyclass %}{{ block.super }} app-{{ opts.app_label }}
-  model-{{ opts.model_name }} merge-authors{% endblock %}
-
-{% block breadcrumbs %}
-<div class="breadcrumbs">
-  <a href="{% url 'admin:index' %}">Home</a>
-  &rsaquo; <a href="{% url 'admin:app_list' app_label=opts.app_label %}">
-    {{ opts.app_config.verbose_name }}</a>
-  &rsaquo; <a href="{% url opts|admin_urlname:'changelist' %}">
-    {{ opts.verbose_name_plural|capfirst }}</a>
-  &rsaquo; Merge
-</div>
-{% endblock %}
-
-{% block content %}
-<div id="content-main">
-  <p>The posts of these authors move to the author you choose (a post signed by
-    both keeps one byline, in its place). Their addresses readers know then lead
-    to that author, and they are deleted. This cannot be undone.</p>
-  <ul>
-    {% for author in authors %}
-      {% with count=author.all_post_count %}
-        <li>{{ author.name }} ({{ count }} post{{ count|pluralize }})</li>
-      {% endwith %}
-    {% endfor %}
-  </ul>
-  <form method="post">{% csrf_token %}
-    {% for author in authors %}
-      <input type="hidden" name="{{ action_checkbox_name }}"
-        value="{{ author.pk|unlocalize }}">
-    {% endfor %}
-    <input type="hidden" name="select_across" value="{{ select_across }}">
-    <input type="hidden" name="action" value="merge">
-    <fieldset class="module aligned">
-      <div class="form-row">
-        {{ form.target.errors }}
-        <div class="flex-container">
-          {{ form.target.label_tag }} {{ form.target }}
-        </div>
-        <div class="help">{{ form.target.help_text }}</div>
-      </div>
-    </fieldset>
-    <div class="submit-row">
-      <input type="submit" name="apply" value="Merge" class="default">
-      <a href="{% url opts|admin_urlname:'changelist' %}"
-        class="button cancel-link">Cancel</a>
-    </div>
-  </form>
-</div>
-{% endblock %}
-"""
-
-
-@cache
-def _page(source: str):
-    return engines["django"].from_string(source)
 
 
 def signed_posts_count() -> Coalesce:
@@ -272,7 +204,7 @@ class AuthorAdmin(admin.ModelAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "select_across": request.POST.get("select_across", "0"),
         }
-        return TemplateResponse(request, _page(MERGE_PAGE), context)
+        return TemplateResponse(request, "admin/blog/author/merge.html", context)
 
     # --- Deleting: never an author who signs posts ---------------------------------
 
