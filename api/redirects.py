@@ -36,7 +36,7 @@ def not_found(request: HttpRequest, kind: str, slug: str):
 def listing(request: HttpRequest) -> list[dict]:
     """Every redirect readers may follow, by kind and old slug."""
     views = {"post": "api:post-detail", "tag": "api:tag-detail",
-             "author": "api:author-detail"}  # fmt: skip
+             "author": "api:author-detail", "page": "api:page-detail"}  # fmt: skip
     results = []
     for (kind, old), new in sorted(derived.redirects().items()):
         results.append(

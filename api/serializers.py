@@ -451,6 +451,56 @@ class PreviewPostSerializer(PostSerializer):
     )
 
 
+class PageListSerializer(serializers.ListSerializer):
+    def to_representation(self, data) -> list:
+        pages = list(data.all() if hasattr(data, "all") else data)
+        attach(pages)  # their covers: one query, before any is shown
+        return super().to_representation(pages)
+
+
+class PageSerializer(FastSerializer):
+    """A standalone page (`Page`). Its body's images are loaded before it is
+    serialized (`blog.images.attach(..., body_of=page)`)."""
+
+    id = public_id()
+    slug = ContentSlugField(help_text="The page's slug, its address.")
+    title = serializers.CharField()
+    summary = serializers.CharField(allow_blank=True, help_text="Plain text.")
+    body_markdown = serializers.CharField(
+        source="body", help_text="The body as written: CommonMark Markdown."
+    )
+    body_html = serializers.CharField(
+        help_text="The body rendered to sanitised HTML; headings carry `id` anchors."
+    )
+    toc = TocEntrySerializer(many=True, help_text="Table of contents (h2 to h4).")
+    feature_image = ImageRefSerializer(
+        allow_null=True, help_text="The cover image; null when the page has none."
+    )
+    published_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    show_in_navigation = serializers.BooleanField(
+        help_text="Whether the site's navigation lists it."
+    )
+    url = AbsoluteUrlField(view_name="api:page-detail")
+    public_url = PublicUrlField("page")
+
+    class Meta:
+        list_serializer_class = PageListSerializer
+
+
+class PreviewPageSerializer(PageSerializer):
+    """A page in any state, for an editor's preview: an undated draft has no date."""
+
+    published_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the page goes (or went) live (UTC); null for an undated draft.",
+    )
+    url = AbsoluteUrlField(
+        view_name="api:page-detail",
+        help_text="Where the page lives in the API: a 404 until it is visible.",
+    )
+
+
 class TagSerializer(FastSerializer):
     id = public_id()
     slug = ContentSlugField()
@@ -534,6 +584,7 @@ class ApiRootSerializer(serializers.Serializer):
     posts = serializers.URLField()
     tags = serializers.URLField()
     authors = serializers.URLField()
+    pages = serializers.URLField(help_text="Standalone pages (About, Now, Uses).")
     index = serializers.URLField()
     redirects = serializers.URLField(help_text="Old addresses and where they lead.")
     sitemap = serializers.URLField(

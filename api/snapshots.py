@@ -61,3 +61,12 @@ def author_shape(author, request: OfflineRequest | None = None) -> dict | None:
     return dict(
         serializers.AuthorSerializer(counted, context={"request": request}).data
     )
+
+
+def page_shape(page, request: OfflineRequest | None = None) -> dict:
+    """`Page` as readers get it from `/api/v1/pages/{slug}/`."""
+    from blog.images import attach
+
+    attach([], body_of=page)
+    context = {"request": request or OfflineRequest()}
+    return dict(serializers.PageSerializer(page, context=context).data)

@@ -31,6 +31,10 @@ urlpatterns = [
         views.AuthorPostListView.as_view(),
         name="author-posts",
     ),
+    path("pages/", views.PageListView.as_view(), name="pages"),
+    path(
+        "pages/<contentslug:slug>/", views.PageDetailView.as_view(), name="page-detail"
+    ),
     path("index/", views.IndexView.as_view(), name="index"),
     path("redirects/", views.RedirectListView.as_view(), name="redirects"),
     *(
@@ -49,6 +53,11 @@ urlpatterns = [
     path("sitemap.xml", sitemaps.index, name="sitemap"),
     path("sitemaps/<slug:section>.xml", sitemaps.section, name="sitemap-section"),
     path("preview/<str:token>/", views.PreviewView.as_view(), name="preview"),
+    path(
+        "preview/pages/<str:token>/",
+        views.PagePreviewView.as_view(),
+        name="page-preview",
+    ),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.SwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", views.RedocView.as_view(url_name="api:schema"), name="redoc"),

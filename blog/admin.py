@@ -15,13 +15,12 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from blog import preview
-from blog.editor import MarkdownEditor, PostAdminForm, ScheduleForm
+from blog.editor import STATE_COLOURS, MarkdownEditor, PostAdminForm, ScheduleForm
 from blog.image_admin import thumbnail_html  # (and registers the image library)
 from blog.images import Image, by_public_id
 from blog.markdown import render_markdown
 from blog.models import Author, Post, PostAuthor, Tag
 
-STATE_COLOURS = {"draft": "#777", "scheduled": "#b26b00", "published": "#2a7a2a"}
 RECOVERABLE_SHOWN = 100
 COMPUTED = "Computed on save"
 SAVED_ONLY = {"publication_state", "feature_image_preview"}
@@ -527,6 +526,6 @@ def _is_revert_page(request: HttpRequest) -> bool:
     return bool(match and match.url_name == "blog_post_simple_history")
 
 
-# Webhook endpoints and the delivery log, and the authors, register themselves
-# (modules of their own).
-from blog import author_admin, webhook_admin  # noqa: E402, F401
+# Webhook endpoints and the delivery log, the authors and the pages register
+# themselves (modules of their own).
+from blog import author_admin, page_admin, webhook_admin  # noqa: E402, F401

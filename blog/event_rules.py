@@ -74,6 +74,8 @@ def surrogate_keys(subject: str, *shapes: dict | None) -> list[str]:
                 for link in (shape["previous"], shape["next"])
                 if link
             ]
+    elif subject == "page":
+        keys += ["pages", "sitemap"]
     elif subject in ("tag", "author"):
         keys += [f"{subject}s", "posts", "sitemap"]
     return list(dict.fromkeys(keys))

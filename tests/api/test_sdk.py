@@ -36,6 +36,9 @@ OPERATIONS = {
     "getAuthor": "api.authors.get_author",
     "listAuthorPosts": "api.authors.list_author_posts",
     "listRedirects": "api.redirects.list_redirects",
+    "listPages": "api.pages.list_pages",
+    "getPage": "api.pages.get_page",
+    "getPagePreview": "api.preview.get_page_preview",
     "getPreview": "api.preview.get_preview",
     **{
         f"get{kind}{name}Feed": f"api.feeds.get_{kind.lower()}{'_' if kind else ''}"
@@ -533,3 +536,26 @@ def test_the_client_follows_an_old_slug_to_its_current_address(
         assert isinstance(answer.parsed, sdk.models.Moved)
         assert answer.parsed.location == f"{live_server.url}/api/v1/posts/both-tags/"
         assert answer.headers["location"] == answer.parsed.location
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_reads_pages_and_a_page_preview(sdk, api_client, small_blog):
+    from blog import preview
+    from blog.models import Page
+
+    Page.objects.create(title="About", status=Page.Status.PUBLISHED, body="## Us\n")
+    draft = Page.objects.create(title="Uses", body="Tools.")
+    pages = sdk.listPages.sync(client=api_client)
+    assert isinstance(pages, sdk.models.PaginatedPageList)
+    assert_nothing_undeclared(pages)
+    assert slugs(pages) == ["about"]
+    about = sdk.getPage.sync("about", client=api_client)
+    assert isinstance(about, sdk.models.Page)
+    assert_nothing_undeclared(about)
+    assert [entry.id for entry in about.toc] == ["us"]
+    assert sdk.getPage.sync_detailed("uses", client=api_client).status_code == 404
+    shown = sdk.getPagePreview.sync(
+        preview.make_token(draft.pk, "page"), client=api_client
+    )
+    assert isinstance(shown, sdk.models.PreviewPage)
+    assert (shown.title, shown.published_at) == ("Uses", None)
