@@ -134,9 +134,7 @@ def moves() -> dict[tuple[str, str], str]:
     rows = SlugRedirect.objects.filter(seen).values_list(
         "kind", "old_slug", *(f"{kind}__slug" for kind in kinds)
     )
-    return {
-        (kind, old): current[kinds.index(kind)] for kind, old, *current in rows
-    }
+    return {(kind, old): current[kinds.index(kind)] for kind, old, *current in rows}
 
 
 def connect_signals() -> None:
