@@ -451,5 +451,6 @@ def _is_revert_page(request: HttpRequest) -> bool:
     return bool(match and match.url_name == "blog_post_simple_history")
 
 
-# Webhook endpoints and the delivery log register themselves (their own module).
-from blog import webhook_admin  # noqa: E402, F401
+# Webhook endpoints and the delivery log, and the site's settings, register
+# themselves (modules of their own).
+from blog import site_admin, webhook_admin  # noqa: E402, F401
