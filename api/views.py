@@ -43,7 +43,7 @@ class ApiRootView(generics.GenericAPIView):
     def get(self, request, *args, **kwargs) -> Response:
         names = (
             "posts", "tags", "authors", "index", "redirects", "sitemap", "schema",
-            "docs",
+            "docs", "site",
         )  # fmt: skip
         links = {name: reverse(f"api:{name}", request=request) for name in names}
         links["feeds"] = {

@@ -65,7 +65,7 @@ VERSION_TIMEOUT = None
 # table that is not listed here.
 READER_MODELS = (
     "blog.Post", "blog.Tag", "blog.Post_tags", "blog.Image", "blog.Post_images",
-    "blog.Author", "blog.PostAuthor", "blog.SlugRedirect",
+    "blog.Author", "blog.PostAuthor", "blog.SlugRedirect", "blog.Site",
 )  # fmt: skip
 
 
