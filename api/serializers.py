@@ -597,3 +597,6 @@ class ApiRootSerializer(serializers.Serializer):
         "`/api/v1/tags/{slug}/feeds/{rss,atom,json}/` for one tag, "
         "`/api/v1/authors/{slug}/feeds/{rss,atom,json}/` for one author."
     )
+    site = serializers.URLField(
+        help_text="The site's settings: title, logo, navigation, links."
+    )

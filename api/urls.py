@@ -1,6 +1,6 @@
 from django.urls import path, re_path, register_converter
 
-from api import feeds, sitemaps, views
+from api import feeds, site, sitemaps, views
 from api.converters import SlugConverter
 
 register_converter(SlugConverter, "contentslug")
@@ -37,6 +37,7 @@ urlpatterns = [
     ),
     path("index/", views.IndexView.as_view(), name="index"),
     path("redirects/", views.RedirectListView.as_view(), name="redirects"),
+    path("site/", site.SiteView.as_view(), name="site"),
     *(
         path(f"feeds/{name}/", feeds.feed_view(name, None), name=f"feed-{name}")
         for name in feeds.FORMATS

@@ -44,7 +44,7 @@ class ApiRootView(generics.GenericAPIView):
     def get(self, request, *args, **kwargs) -> Response:
         names = (
             "posts", "tags", "authors", "pages", "index", "redirects", "sitemap",
-            "schema", "docs",
+            "schema", "docs", "site",
         )  # fmt: skip
         links = {name: reverse(f"api:{name}", request=request) for name in names}
         links["feeds"] = {

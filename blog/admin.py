@@ -526,6 +526,6 @@ def _is_revert_page(request: HttpRequest) -> bool:
     return bool(match and match.url_name == "blog_post_simple_history")
 
 
-# Webhook endpoints and the delivery log, the authors and the pages register
-# themselves (modules of their own).
-from blog import author_admin, page_admin, webhook_admin  # noqa: E402, F401
+# Webhook endpoints and the delivery log, the authors, the pages and the site's
+# settings register themselves (modules of their own).
+from blog import author_admin, page_admin, site_admin, webhook_admin  # noqa: E402, F401

@@ -49,12 +49,13 @@ from blog.event_rules import (
 # changes of the posts (and authors) on either side; an image's are changes of the
 # posts that show it; an author's, of the author and the posts whose byline shows
 # them; a post's, of the post and of its authors (an author exists for readers
-# only with a visible post).
+# only with a visible post); the site's settings are the one subject "site", which
+# an image changes too when it is the site's logo or icon.
 EVENT_MODELS = {
     "blog.Post": ("post", "author"),
     "blog.Tag": ("tag",),
     "blog.Post_tags": ("post",),
-    "blog.Image": ("post", "page"),
+    "blog.Image": ("post", "page", "site"),
     "blog.Post_images": ("post",),
     "blog.Page": ("page",),
     "blog.Page_images": ("page",),
@@ -62,6 +63,7 @@ EVENT_MODELS = {
     "blog.PostAuthor": ("post", "author"),
     # A redirect is written with the rename that makes it: that change is the event.
     "blog.SlugRedirect": ("post", "tag", "author", "page"),
+    "blog.Site": ("site",),
 }
 
 
@@ -76,6 +78,15 @@ def _showing_image(label: str, pk: int, using: str) -> list[int]:
 
 def _posts_showing_image(pk: int, using: str) -> list[int]:
     return _showing_image("blog.Post", pk, using)
+
+
+def _site_showing_image(pk: int, using: str) -> list[int]:
+    from blog.site import SHOWN_IMAGES, Site
+
+    showing = Q()
+    for name in SHOWN_IMAGES:
+        showing |= Q(**{f"{name}_id": pk})
+    return list(Site.objects.using(using).filter(showing).values_list("pk", flat=True))
 
 
 def _byline_links(using: str, **condition) -> list[tuple[int, int]]:
@@ -100,6 +111,10 @@ def _redirect_target(kind: str):
 SUBJECT_IDS = {
     ("blog.Image", "post"): _posts_showing_image,
     ("blog.Image", "page"): lambda pk, using: _showing_image("blog.Page", pk, using),
+    ("blog.Image", "site"): _site_showing_image,
+    # Mapped, so that deleting the row reads what readers then see (the defaults a
+    # new row would be made with) rather than treating the site as gone.
+    ("blog.Site", "site"): lambda pk, using: [pk],
     ("blog.Author", "post"): lambda pk, using: [
         post for post, _ in _byline_links(using, author_id=pk)
     ],
@@ -220,11 +235,22 @@ def _author_seen(pk: int, using: str) -> Seen:
     return Seen(HIDDEN) if shape is None else Seen(VISIBLE, shape=shape)
 
 
+def _site_seen(pk: int, using: str) -> Seen:
+    from api.snapshots import site_shape
+    from blog.site import Site
+
+    site = Site.objects.using(using).for_detail().filter(pk=pk).first()
+    # Before its row is made readers see the defaults it will be made with; a
+    # first use then changes nothing they see.
+    return Seen(VISIBLE, shape=site_shape(site or Site()))
+
+
 SEEN = {
     "post": _post_seen,
     "page": _page_seen,
     "tag": _tag_seen,
     "author": _author_seen,
+    "site": _site_seen,
 }
 
 

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from blog.link_lists import validate_links
 from blog.markdown import render_markdown
 from blog.querysets import (
     INDEX_ENTRY_COLUMNS,
@@ -77,27 +78,6 @@ class Tag(models.Model):
                 slug_from_text(self.name, fallback="tag"),
                 lambda s: Tag.objects.filter(slug=s).exclude(pk=self.pk).exists(),
             )
-
-
-def validate_links(value) -> None:
-    """A list of `{"network", "url"}` with absolute http(s) URLs."""
-    from django.core.validators import URLValidator
-
-    check = URLValidator(schemes=["http", "https"])
-    if not isinstance(value, list):
-        raise ValidationError('A list of {"network": ..., "url": ...} objects.')
-    for item in value:
-        if not (
-            isinstance(item, dict)
-            and set(item) == {"network", "url"}
-            and isinstance(item["network"], str)
-            and 0 < len(item["network"]) <= 50
-            and isinstance(item["url"], str)
-        ):
-            raise ValidationError(
-                'Each link is {"network": "mastodon", "url": "https://..."}.'
-            )
-        check(item["url"])
 
 
 class Author(models.Model):
@@ -504,8 +484,8 @@ class ContentRevision(models.Model):
         return f"content revision {self.number}"
 
 
-# The image library, the slug redirects and the publishing outbox have modules of
-# their own.
+# The image library, the slug redirects, the site's settings and the publishing
+# outbox have modules of their own.
 from blog.images import Image  # noqa: E402, F401
 from blog.outbox import (  # noqa: E402, F401
     Delivery,
@@ -515,3 +495,4 @@ from blog.outbox import (  # noqa: E402, F401
     WebhookEndpoint,
 )
 from blog.redirects import SlugRedirect  # noqa: E402, F401
+from blog.site import Site  # noqa: E402, F401

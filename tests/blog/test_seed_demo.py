@@ -24,9 +24,11 @@ def test_the_demo_has_the_shape_of_the_tag_page():
         assert post.word_count > 100
         assert post.authors.exists(), post.slug
     assert Author.objects.count() == 2
-    assert Post.objects.filter(authors__slug="maya-okafor").filter(
-        authors__slug="lars-lindqvist"
-    ).exists()  # a byline of two
+    assert (
+        Post.objects.filter(authors__slug="maya-okafor")
+        .filter(authors__slug="lars-lindqvist")
+        .exists()
+    )  # a byline of two
     assert set(Page.objects.published().values_list("slug", flat=True)) == {
         "about", "uses",
     }  # fmt: skip
