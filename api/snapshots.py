@@ -70,7 +70,7 @@ def page_shape(page, request: OfflineRequest | None = None) -> dict:
     """`Page` as readers get it from `/api/v1/pages/{slug}/`."""
     from blog.images import attach
 
-    attach([], body_of=page)
+    attach([page])  # its cover
     context = {"request": request or OfflineRequest()}
     return dict(serializers.PageSerializer(page, context=context).data)
 

@@ -27,6 +27,7 @@ from django.utils.http import urlencode
 
 from blog.image_admin import thumbnail_html
 from blog.models import Author, PostAuthor, validate_links
+from blog.redirect_admin import RedirectNoticeMixin
 from blog.redirects import SlugRedirect
 
 AVATAR_BOX = 40  # px: the list's avatars fit in this square
@@ -105,7 +106,7 @@ class MergeForm(forms.Form):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(RedirectNoticeMixin, admin.ModelAdmin):
     form = AuthorAdminForm
     list_display = [
         "avatar_thumbnail", "name", "slug", "visible_posts", "all_posts", "has_login",

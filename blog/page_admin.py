@@ -17,10 +17,11 @@ from blog.editor import STATE_COLOURS, MarkdownEditor, PageAdminForm
 from blog.images import Image
 from blog.models import Page
 from blog.public_urls import public_url
+from blog.redirect_admin import RedirectNoticeMixin
 
 
 @admin.register(Page)
-class PageAdmin(SimpleHistoryAdmin):
+class PageAdmin(RedirectNoticeMixin, SimpleHistoryAdmin):
     form = PageAdminForm
     list_display = ["title", "state_label", "show_in_navigation", "nav_order",
                     "published_at"]  # fmt: skip

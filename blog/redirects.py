@@ -29,6 +29,8 @@ REDIRECTED = {
 
 
 KINDS = ("post", "tag", "author", "page")
+# The API's detail view of each kind: the address readers (and caches) know.
+DETAIL_VIEWS = {kind: f"api:{kind}-detail" for kind in KINDS}
 
 
 def _one_target() -> models.Q:

@@ -81,3 +81,15 @@ def test_publish_and_unpublish_actions(editor):
     editor.post(url, {"action": "unpublish", "_selected_action": [page.pk]})
     page.refresh_from_db()
     assert page.state == "draft"
+
+
+def test_renaming_a_live_page_says_where_its_old_address_leads(editor):
+    page = Page.objects.create(title="About us", status=Page.Status.PUBLISHED)
+    url = reverse("admin:blog_page_change", args=[page.pk])
+    response = editor.post(url, page_form(slug="about"), follow=True)
+    text = response.content.decode()
+    assert "Old address /api/v1/pages/about-us/ now redirects here" in text
+    draft = Page.objects.create(title="Plans")
+    url = reverse("admin:blog_page_change", args=[draft.pk])
+    response = editor.post(url, page_form(status="draft", slug="plans-v2"), follow=True)
+    assert "now redirects here" not in response.content.decode()  # never visible
