@@ -22,6 +22,7 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from django.utils.functional import cached_property
 from django.views.decorators.csrf import csrf_exempt
 
 from api.caching import public
@@ -33,6 +34,7 @@ from blog import derived, feed_posts
 from blog.models import Post
 from blog.public_urls import public_url
 from blog.related import AUTHORS, RELATED
+from blog.site import Site
 
 # Outside XML 1.0's characters: C0 controls but tab, newline and carriage return;
 # lone surrogates; U+FFFE and U+FFFF.
@@ -266,8 +268,13 @@ class PostFeed(Feed):
     def items(self, entry) -> list[Post]:
         return feed_posts.newest_posts(self.kind, entry)  # compiled once
 
+    @cached_property
+    def site(self) -> Site:
+        """The site's settings: kept per content version, no query per feed."""
+        return derived.site()
+
     def title(self, entry) -> str:
-        name = xml_text(settings.SITE_TITLE)
+        name = xml_text(self.site.title)
         return name if entry is None else f"{name}: {xml_text(entry.name)}"
 
     def description(self, entry) -> str:
@@ -276,7 +283,7 @@ class PostFeed(Feed):
             if entry is None
             else (entry.bio if self.kind == "author" else entry.description)
         )
-        return xml_text(own or settings.SITE_DESCRIPTION)
+        return xml_text(own or self.site.description)
 
     def link(self, entry) -> str:
         return settings.SITE_URL or self.request.build_absolute_uri(reverse("api:root"))
@@ -295,7 +302,7 @@ class PostFeed(Feed):
     def author_name(self, entry) -> str:
         if self.kind == "author":
             return xml_text(entry.name)
-        return xml_text(settings.SITE_TITLE)
+        return xml_text(self.site.title)
 
     def item_title(self, post: Post) -> str:
         return xml_text(post.title)

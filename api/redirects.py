@@ -10,6 +10,7 @@ from api.caching import SENT_QUERY_ENVIRON
 from api.errors import Moved
 from blog import derived
 from blog.public_urls import public_url
+from blog.redirects import DETAIL_VIEWS
 
 
 def moved_location(request: HttpRequest, kind: str, slug: str) -> str | None:
@@ -35,8 +36,7 @@ def not_found(request: HttpRequest, kind: str, slug: str):
 
 def listing(request: HttpRequest) -> list[dict]:
     """Every redirect readers may follow, by kind and old slug."""
-    views = {"post": "api:post-detail", "tag": "api:tag-detail",
-             "author": "api:author-detail"}  # fmt: skip
+    views = DETAIL_VIEWS
     results = []
     for (kind, old), new in sorted(derived.redirects().items()):
         results.append(

@@ -51,7 +51,7 @@ ERROR_RESPONSES = {
     "Never cached (`Cache-Control: no-store`).",
 }
 # Operations without a path variable or pages cannot answer 404.
-_NO_404 = {"getIndex", "getApiRoot"}
+_NO_404 = {"getIndex", "getApiRoot", "getSite"}
 URI_TOO_LONG = {
     "description": "The request line is longer than the server accepts (8 KB under "
     "gunicorn). Answered by the server itself, so no JSON body is promised.",

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.context import directory
-from blog import seo
+from blog import derived, seo
 from blog.related import AUTHORS, Counted
 
 
@@ -176,6 +176,28 @@ class ProfilePageSerializer(JsonLdSerializer):
     isPartOf = JsonLdWebSiteReferenceSerializer()
 
 
+class WebPageSerializer(JsonLdSerializer):
+    """A standalone page's structured data."""
+
+    locals()["@type"] = _json_ld_type("WebPage")
+    name = serializers.CharField()
+    headline = serializers.CharField()
+    datePublished = serializers.DateTimeField(
+        required=False, help_text="Absent for an undated draft's preview."
+    )
+    dateModified = serializers.DateTimeField(required=False)
+    image = JsonLdImageSerializer(required=False, help_text="The Open Graph image.")
+    isPartOf = JsonLdWebSiteReferenceSerializer()
+
+
+class WebSiteSerializer(JsonLdSerializer):
+    """The site's structured data (for its home page)."""
+
+    locals()["@type"] = _json_ld_type("WebSite")
+    name = serializers.CharField()
+    inLanguage = serializers.CharField(help_text="The site's locale (BCP 47).")
+
+
 class SeoSerializer(serializers.Serializer):
     title = serializers.CharField(
         help_text="For `<title>`: `meta_title`, else the title (a tag's or author's "
@@ -207,20 +229,30 @@ class AuthorSeoSerializer(SeoSerializer):
     json_ld = ProfilePageSerializer()
 
 
+class PageSeoSerializer(SeoSerializer):
+    json_ld = WebPageSerializer()
+
+
+class SiteSeoSerializer(SeoSerializer):
+    json_ld = WebSiteSerializer()
+
+
 SHAPES = {
     "post": PostSeoSerializer,
+    "page": PageSeoSerializer,
     "tag": TagSeoSerializer,
     "author": AuthorSeoSerializer,
+    "site": SiteSeoSerializer,
 }
 
 
 def site_of(request):
     """The site, once per request."""
     if request is None:
-        return seo.current_site()
+        return derived.site()
     found = request.__dict__.get("_seo_site")
     if found is None:
-        found = request.__dict__["_seo_site"] = seo.current_site()
+        found = request.__dict__["_seo_site"] = derived.site()
     return found
 
 

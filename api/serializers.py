@@ -453,6 +453,47 @@ class PreviewPostSerializer(PostSerializer):
     )
 
 
+class PageSerializer(FastSerializer):
+    """A standalone page (`Page`), loaded with its images
+    (`Page.objects.for_detail()`)."""
+
+    id = public_id()
+    slug = ContentSlugField(help_text="The page's slug, its address.")
+    title = serializers.CharField()
+    summary = serializers.CharField(allow_blank=True, help_text="Plain text.")
+    body_markdown = serializers.CharField(
+        source="body", help_text="The body as written: CommonMark Markdown."
+    )
+    body_html = serializers.CharField(
+        help_text="The body rendered to sanitised HTML; headings carry `id` anchors."
+    )
+    toc = TocEntrySerializer(many=True, help_text="Table of contents (h2 to h4).")
+    feature_image = ImageRefSerializer(
+        allow_null=True, help_text="The cover image; null when the page has none."
+    )
+    published_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    show_in_navigation = serializers.BooleanField(
+        help_text="Whether the site's navigation lists it."
+    )
+    seo = SeoField("page")
+    url = AbsoluteUrlField(view_name="api:page-detail")
+    public_url = PublicUrlField("page")
+
+
+class PreviewPageSerializer(PageSerializer):
+    """A page in any state, for an editor's preview: an undated draft has no date."""
+
+    published_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the page goes (or went) live (UTC); null for an undated draft.",
+    )
+    url = AbsoluteUrlField(
+        view_name="api:page-detail",
+        help_text="Where the page lives in the API: a 404 until it is visible.",
+    )
+
+
 class TagSerializer(FastSerializer):
     id = public_id()
     slug = ContentSlugField()
@@ -538,6 +579,7 @@ class ApiRootSerializer(serializers.Serializer):
     posts = serializers.URLField()
     tags = serializers.URLField()
     authors = serializers.URLField()
+    pages = serializers.URLField(help_text="Standalone pages (About, Now, Uses).")
     index = serializers.URLField()
     redirects = serializers.URLField(help_text="Old addresses and where they lead.")
     sitemap = serializers.URLField(
@@ -549,4 +591,7 @@ class ApiRootSerializer(serializers.Serializer):
         help_text="The newest posts with their full content, site-wide; "
         "`/api/v1/tags/{slug}/feeds/{rss,atom,json}/` for one tag, "
         "`/api/v1/authors/{slug}/feeds/{rss,atom,json}/` for one author."
+    )
+    site = serializers.URLField(
+        help_text="The site's settings: title, logo, navigation, links."
     )

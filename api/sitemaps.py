@@ -1,9 +1,9 @@
 """Sitemaps of the front-end's pages (the contract's "Sitemaps"), on Django's sitemap
 framework: an index, and a section per kind of page whose front-end template
-(`FRONTEND_POST_URL`, `FRONTEND_TAG_URL`, `FRONTEND_AUTHOR_URL`) is set, split
-every 50,000 URLs. Content hidden from search engines (`noindex`) is left out of the
-sections and of the index's `lastmod` of its own section (a `noindex` post still
-dates the tag and author pages that list it).
+(`FRONTEND_POST_URL`, `FRONTEND_TAG_URL`, `FRONTEND_AUTHOR_URL`,
+`FRONTEND_PAGE_URL`) is set, split every 50,000 URLs. Content hidden from search
+engines (`noindex`) is left out of the sections and of the index's `lastmod` of its
+own section (a `noindex` post still dates the tag and author pages that list it).
 
 The site and the API do not share a host: each section's protocol and domain come
 from its template (`get_protocol`/`get_domain`), its paths from the template with
@@ -35,7 +35,7 @@ from api.errors import json_error, refuse_unsafe_method
 from api.parameters import QueryParameters, positive_integer
 from api.schema import PlainOperation, path_parameter
 from api.surrogate import SurrogateKeys
-from blog.models import Post
+from blog.models import Page, Post
 from blog.related import AUTHORS, TAGS
 
 URLS_PER_SITEMAP = 50_000
@@ -121,7 +121,27 @@ class AuthorSitemap(LinkedSitemap):
     related = AUTHORS
 
 
-SECTIONS = {"posts": PostSitemap, "tags": TagSitemap, "authors": AuthorSitemap}
+class PageSitemap(FrontEndSitemap):
+    setting = "FRONTEND_PAGE_URL"
+
+    def items(self):
+        return (
+            Page.objects.published()
+            .annotate(changed=Greatest(F("updated_at"), F("published_at")))
+            .in_navigation_order()
+            .values("slug", "changed")
+        )
+
+    def get_latest_lastmod(self):
+        return self.items().aggregate(latest=Max("changed"))["latest"]
+
+
+SECTIONS = {
+    "posts": PostSitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+    "pages": PageSitemap,
+}
 
 
 def configured_sections() -> dict[str, Sitemap]:
@@ -204,7 +224,7 @@ index.openapi = PlainOperation(
     operation_id="getSitemapIndex",
     description="A sitemap index (sitemaps.org protocol) of the sections whose "
     "front-end template is set (`FRONTEND_POST_URL`, `FRONTEND_TAG_URL`, "
-    "`FRONTEND_AUTHOR_URL`), each with "
+    "`FRONTEND_AUTHOR_URL`, `FRONTEND_PAGE_URL`), each with "
     "the `lastmod` of its newest change; the posts section is split every 50,000 "
     "URLs (`?p=2`...).",
     returns="The sitemap index.",

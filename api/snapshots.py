@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from api import serializers
+from api.site import SiteSerializer
 from blog import post_page
 from blog.related import AUTHORS, RELATED, TAGS, Directory
 
@@ -22,10 +23,12 @@ class OfflineRequest:
     versioning_scheme = None
     GET: dict = {}
 
-    def __init__(self) -> None:
-        self._directories = {
-            name: Directory.load(related) for name, related in RELATED.items()
-        }
+    def __init__(self, *, directories: bool = True) -> None:
+        self._directories = (
+            {name: Directory.load(related) for name, related in RELATED.items()}
+            if directories
+            else {}
+        )
 
     def build_absolute_uri(self, location: str) -> str:
         return settings.API_PUBLIC_URL.rstrip("/") + location
@@ -61,3 +64,22 @@ def author_shape(author, request: OfflineRequest | None = None) -> dict | None:
     return dict(
         serializers.AuthorSerializer(counted, context={"request": request}).data
     )
+
+
+def page_shape(page, request: OfflineRequest | None = None) -> dict:
+    """`Page` as readers get it from `/api/v1/pages/{slug}/`."""
+    from blog.models import Page
+
+    page = Page.objects.using(page._state.db).for_detail().get(pk=page.pk)
+    context = {"request": request or OfflineRequest()}
+    return dict(serializers.PageSerializer(page, context=context).data)
+
+
+def site_shape(site=None, request: OfflineRequest | None = None) -> dict:
+    """`Site` as readers get it from `/api/v1/site/` (the row as stored now when
+    `site` is None)."""
+    from blog.site import Site
+
+    site = site or Site.current()
+    request = request or OfflineRequest(directories=False)  # it shows no tags
+    return dict(SiteSerializer(site, context={"request": request}).data)

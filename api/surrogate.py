@@ -60,6 +60,15 @@ def tag_list(data: dict) -> Iterator[str]:
         yield f"tag-{item['id']}"
 
 
+def page(data: dict) -> Iterator[str]:
+    yield f"page-{data['id']}"
+
+
+def page_list(data: dict) -> Iterator[str]:
+    for item in data.get("results", ()):
+        yield f"page-{item['id']}"
+
+
 def author(data: dict) -> Iterator[str]:
     yield f"author-{data['id']}"
 

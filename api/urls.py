@@ -1,6 +1,6 @@
 from django.urls import path, re_path, register_converter
 
-from api import feeds, sitemaps, views
+from api import feeds, site, sitemaps, views
 from api.converters import SlugConverter
 
 register_converter(SlugConverter, "contentslug")
@@ -31,8 +31,13 @@ urlpatterns = [
         views.AuthorPostListView.as_view(),
         name="author-posts",
     ),
+    path("pages/", views.PageListView.as_view(), name="pages"),
+    path(
+        "pages/<contentslug:slug>/", views.PageDetailView.as_view(), name="page-detail"
+    ),
     path("index/", views.IndexView.as_view(), name="index"),
     path("redirects/", views.RedirectListView.as_view(), name="redirects"),
+    path("site/", site.SiteView.as_view(), name="site"),
     *(
         path(f"feeds/{name}/", feeds.feed_view(name, None), name=f"feed-{name}")
         for name in feeds.FORMATS
@@ -49,6 +54,11 @@ urlpatterns = [
     path("sitemap.xml", sitemaps.index, name="sitemap"),
     path("sitemaps/<slug:section>.xml", sitemaps.section, name="sitemap-section"),
     path("preview/<str:token>/", views.PreviewView.as_view(), name="preview"),
+    path(
+        "preview/pages/<str:token>/",
+        views.PagePreviewView.as_view(),
+        name="page-preview",
+    ),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.SwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", views.RedocView.as_view(url_name="api:schema"), name="redoc"),

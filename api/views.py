@@ -27,7 +27,7 @@ from api.pagination import CountedListPagination
 from api.renderers import PreRendered, render_json
 from api.surrogate import SurrogateKeys
 from blog import derived, post_page, preview
-from blog.models import Author, Post, Tag
+from blog.models import Author, Page, Post, Tag
 from blog.related import AUTHORS, TAGS, Counted
 from blog.writing_index import index_entries
 
@@ -42,8 +42,8 @@ class ApiRootView(generics.GenericAPIView):
     @extend_schema(operation_id="getApiRoot", tags=["meta"])
     def get(self, request, *args, **kwargs) -> Response:
         names = (
-            "posts", "tags", "authors", "index", "redirects", "sitemap", "schema",
-            "docs",
+            "posts", "tags", "authors", "pages", "index", "redirects", "sitemap",
+            "schema", "docs", "site",
         )  # fmt: skip
         links = {name: reverse(f"api:{name}", request=request) for name in names}
         links["feeds"] = {
@@ -210,9 +210,41 @@ class AuthorPostListView(LinkedPostListView):
         return super().get_queryset().with_any_author([self.linked()])
 
 
+@extend_schema_view(get=extend_schema(operation_id="listPages", tags=["pages"]))
+class PageListView(generics.ListAPIView):
+    """Visible pages (About, Now, Uses), in navigation order then by title.
+
+    Drafts and scheduled pages never appear; pages are never among posts.
+    """
+
+    queryset = Page.objects.published().for_detail().in_navigation_order()
+    serializer_class = serializers.PageSerializer
+    filter_backends = []
+    http_cache = public(
+        parameters.PAGINATED, keys=SurrogateKeys(("pages",), surrogate.page_list)
+    )
+
+
+@extend_schema_view(get=extend_schema(operation_id="getPage", tags=["pages"]))
+class PageDetailView(generics.RetrieveAPIView):
+    """One visible page. Unknown slugs, drafts and scheduled pages are a 404."""
+
+    queryset = Page.objects.published().for_detail()
+    serializer_class = serializers.PageSerializer
+    lookup_field = "slug"
+    http_cache = public(keys=SurrogateKeys(("pages",), surrogate.page))
+
+    def get_object(self) -> Page:
+        slug = self.kwargs["slug"]
+        page = self.get_queryset().filter(slug=slug).first()
+        if page is None:
+            redirects.not_found(self.request, "page", slug)
+        return page
+
+
 @extend_schema_view(get=extend_schema(operation_id="listRedirects", tags=["redirects"]))
 class RedirectListView(generics.GenericAPIView):
-    """Every old address that answers 301: the slugs posts, tags and authors had
+    """Every old address that answers 301: the slugs posts, tags, authors and pages had
     before an editor changed them, with where they lead now (API paths and, when
     the `FRONTEND_*_URL` templates are set, front-end URLs). For a front-end's own
     redirect rules (`next.config.js` `redirects()`, Netlify `_redirects`)."""
@@ -220,7 +252,7 @@ class RedirectListView(generics.GenericAPIView):
     serializer_class = serializers.RedirectListSerializer
     pagination_class = None
     filter_backends = []
-    http_cache = public(keys=SurrogateKeys(("posts", "tags", "authors")))
+    http_cache = public(keys=SurrogateKeys(("posts", "tags", "authors", "pages")))
 
     def get(self, request, *args, **kwargs) -> Response:
         results = redirects.listing(request)
@@ -292,6 +324,35 @@ class PreviewView(generics.RetrieveAPIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="getPagePreview",
+        tags=["preview"],
+        parameters=[
+            OpenApiParameter(
+                "token",
+                str,
+                OpenApiParameter.PATH,
+                description="A signed page preview token from the admin's Preview "
+                "link; it expires after `PREVIEW_TOKEN_MAX_AGE` seconds.",
+            )
+        ],
+    )
+)
+class PagePreviewView(PreviewView):
+    """One page in any state, for an editor's preview, in the `Page` shape; as the
+    post preview: a bad, expired or post token is a 404, never cached."""
+
+    queryset = Page.objects.for_detail()
+    serializer_class = serializers.PreviewPageSerializer
+
+    def get_object(self) -> Page:
+        page_id = preview.post_id_from_token(self.kwargs["token"], kind="page")
+        if page_id is None:
+            raise Http404
+        return generics.get_object_or_404(self.get_queryset(), pk=page_id)
 
 
 class SchemaView(SpectacularAPIView):

@@ -44,6 +44,9 @@ CASE_LABELS = {
     "index": "index",
     "rss": "RSS feed, 20 full posts",
     "sitemap": "sitemap index",
+    "authors": "authors",
+    "author": "author page",
+    "pages": "pages",
 }
 VARIANTS = ("uncached", "warm", "304", "throttled")
 # The throttled variant: warm hits with the rate limit on (counted, never reached);
@@ -56,6 +59,7 @@ APP_OF_VARIANT = {
     "throttled": "throttled",
 }
 TAG = "engineering"
+AUTHOR = "writer-07"  # bench/enrich.py's authors sign about a tenth of the posts each
 DEEP_PAGE = 100
 DETAIL_RANK = 50  # the detail case reads the 50th newest visible post
 # The environment of the app: everything it reads is set here, nothing inherited.
@@ -161,6 +165,9 @@ def case_paths(settings: Settings, server: Gunicorn) -> tuple[dict[str, str], li
         "index": "/api/v1/index/",
         "rss": "/api/v1/feeds/rss/",
         "sitemap": "/api/v1/sitemap.xml",
+        "authors": "/api/v1/authors/",
+        "author": f"/api/v1/authors/{AUTHOR}/posts/",
+        "pages": "/api/v1/pages/",
     }
     return {key: paths[key] for key in settings.cases}, notes
 
@@ -196,6 +203,14 @@ class Benchmark:
             f"{time.monotonic() - started:.1f}s wall (`{summary}`)"
         )
         print(f"  {summary}")
+        enriched = manage(
+            environment | {"IMAGE_PROCESSING": "sync"},
+            "shell",
+            "-c",
+            "exec(open('bench/enrich.py').read())",
+        )
+        self.environment["enrich"] = enriched
+        print(f"  {enriched}")
 
     def run(self) -> None:
         """Record every case, then drive each on the app and at once on the ceiling.

@@ -15,14 +15,14 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from blog import preview
-from blog.editor import MarkdownEditor, PostAdminForm, ScheduleForm
+from blog.editor import STATE_COLOURS, MarkdownEditor, PostAdminForm, ScheduleForm
 from blog.image_admin import thumbnail_html  # (and registers the image library)
 from blog.images import Image, by_public_id
 from blog.markdown import render_markdown
-from blog.models import Post, Tag
+from blog.models import Author, Post, PostAuthor, Tag
+from blog.redirect_admin import RedirectNoticeMixin
 from blog.seo_admin import SeoAdminMixin
 
-STATE_COLOURS = {"draft": "#777", "scheduled": "#b26b00", "published": "#2a7a2a"}
 RECOVERABLE_SHOWN = 100
 COMPUTED = "Computed on save"
 SAVED_ONLY = {"publication_state", "feature_image_preview"}
@@ -72,7 +72,7 @@ class ImageUseFilter(admin.SimpleListFilter):
 
 
 @admin.register(Tag)
-class TagAdmin(SeoAdminMixin, admin.ModelAdmin):
+class TagAdmin(RedirectNoticeMixin, SeoAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "visible_posts"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -85,11 +85,38 @@ class TagAdmin(SeoAdminMixin, admin.ModelAdmin):
         return tag.post_count
 
 
+class BylineInline(admin.TabularInline):
+    """A post's authors, in order: drag the rows (or ↑ ↓) and byline-inline.js
+    numbers them; without JavaScript, type the numbers (0 is the primary author).
+    Search an author, or "+" to add a guest."""
+
+    model = PostAuthor
+    fields = ["author", "sort_order"]
+    autocomplete_fields = ["author"]
+    extra = 0
+    verbose_name = "author"
+    verbose_name_plural = "byline"
+    classes = ["byline-inline"]
+
+    class Media:
+        js = ["blog/byline-inline.js"]
+
+    def get_extra(self, request: HttpRequest, obj: Post | None = None, **kwargs):
+        # A new post: one row, holding the editor's own author when they have one.
+        return 1 if obj is None else 0
+
+
 @admin.register(Post)
-class PostAdmin(SeoAdminMixin, SimpleHistoryAdmin):
+class PostAdmin(RedirectNoticeMixin, SeoAdminMixin, SimpleHistoryAdmin):
     form = PostAdminForm
-    list_display = ["title", "state_label", "published_at", "featured", "tag_names"]
-    list_filter = [StateFilter, "featured", "tags", "published_at", ImageUseFilter]
+    inlines = [BylineInline]
+    list_display = [
+        "title", "state_label", "published_at", "featured", "author_names",
+        "tag_names",
+    ]  # fmt: skip
+    list_filter = [
+        StateFilter, "featured", "tags", "authors", "published_at", ImageUseFilter,
+    ]  # fmt: skip
     list_select_related = False
     list_per_page = 50
     show_full_result_count = False
@@ -171,7 +198,15 @@ class PostAdmin(SeoAdminMixin, SimpleHistoryAdmin):
             super()
             .get_queryset(request)
             .defer("body", "body_html", "search_vector", "toc")
-            .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
+            .prefetch_related(
+                Prefetch("tags", queryset=Tag.objects.only("id", "name")),
+                Prefetch(
+                    "authors",
+                    queryset=Author.objects.only("id", "name").order_by(
+                        "postauthor__sort_order", "postauthor__id"
+                    ),
+                ),
+            )
         )
 
     def get_search_results(
@@ -222,6 +257,24 @@ class PostAdmin(SeoAdminMixin, SimpleHistoryAdmin):
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
+    def get_formset_kwargs(self, request: HttpRequest, obj: Post, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if not isinstance(inline, BylineInline):
+            return kwargs
+        data = kwargs.get("data")
+        if data is None:
+            if obj.pk is None:
+                # Shown, never bound: a posted row equal to its initial value would
+                # count as unchanged and not be saved.
+                own = Author.objects.filter(user=request.user).only("pk").first()
+                if own is not None:
+                    kwargs["initial"] = [{"author": own.pk, "sort_order": 0}]
+        elif f"{prefix}-TOTAL_FORMS" not in data:
+            # A form sent without the byline rows (a script, a page from before
+            # bylines) leaves the byline as it is instead of failing.
+            data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+        return kwargs
+
     def render_change_form(
         self, request, context, add=False, change=False, form_url="", obj=None
     ) -> HttpResponse:
@@ -240,6 +293,25 @@ class PostAdmin(SeoAdminMixin, SimpleHistoryAdmin):
         super().save_model(request, post, form, change)
         if post.state != "draft":
             warn_missing_alt(request, [post], self.admin_site.name)
+
+    def save_related(self, request: HttpRequest, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        post = form.instance
+        bylines = list(
+            PostAuthor.objects.filter(post=post).order_by("sort_order", "id")
+        )
+        if not bylines and not change:
+            # A new post is signed: by the editor's own author (made from their full
+            # name on first use), else the site's (never their username). An older
+            # post left without a byline stays so: an edit is not authorship.
+            author = Author.of_user(request.user)
+            post.authors.add(author, through_defaults={"sort_order": 0})
+            return
+        # Hand-typed numbers may repeat or skip: store 0..n-1 in the order they give.
+        for position, byline in enumerate(bylines):
+            if byline.sort_order != position:
+                byline.sort_order = position
+                byline.save(update_fields=["sort_order"])
 
     def response_change(self, request: HttpRequest, post: Post) -> HttpResponse:
         if _is_revert_page(request):
@@ -305,6 +377,10 @@ class PostAdmin(SeoAdminMixin, SimpleHistoryAdmin):
             STATE_COLOURS[state],
             state.capitalize(),
         )
+
+    @admin.display(description="authors")
+    def author_names(self, post: Post) -> str:
+        return ", ".join(author.name for author in post.authors.all())
 
     @admin.display(description="tags")
     def tag_names(self, post: Post) -> str:
@@ -452,5 +528,6 @@ def _is_revert_page(request: HttpRequest) -> bool:
     return bool(match and match.url_name == "blog_post_simple_history")
 
 
-# Webhook endpoints and the delivery log register themselves (their own module).
-from blog import webhook_admin  # noqa: E402, F401
+# Webhook endpoints and the delivery log, the authors, the pages and the site's
+# settings register themselves (modules of their own).
+from blog import author_admin, page_admin, site_admin, webhook_admin  # noqa: E402, F401

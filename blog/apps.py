@@ -10,9 +10,11 @@ class BlogConfig(AppConfig):
     def ready(self) -> None:
         from blog import events, redirects, versioning
 
-        redirects.connect_signals()
         versioning.connect_signals()
         events.connect_signals()
+        # After the events' own: a rename's "before" is remembered before the
+        # redirect row it writes is saved.
+        redirects.connect_signals()
         post_migrate.connect(
             versioning.renew_after_migrate, sender=self, dispatch_uid="renew-version"
         )

@@ -7,6 +7,44 @@ model fields. ``days_ago`` is 0 for drafts and negative for scheduled posts
 (meaning that many days in the future).
 """
 
+# Bylines: post n is signed by AUTHORS[n % 2], every third post by both.
+AUTHORS: list[dict] = [
+    {
+        "slug": "maya-okafor",
+        "name": "Maya Okafor",
+        "bio": "Platform engineer. Writes about the boring parts that keep things up.",
+        "location": "Lisbon",
+        "links": [{"network": "github", "url": "https://github.com/example-maya"}],
+    },
+    {
+        "slug": "lars-lindqvist",
+        "name": "Lars Lindqvist",
+        "bio": "Backend engineer and occasional Elixir evangelist.",
+        "location": "Gothenburg",
+        "links": [],
+    },
+]
+
+PAGES: list[dict] = [
+    {
+        "slug": "about",
+        "title": "About",
+        "summary": "Who writes here, and why.",
+        "body": "## Who we are\n\nA small team writing down what we learn while "
+        "building and running software.\n\n## Writing for us\n\nGuest posts are "
+        "welcome: say hello first.\n",
+        "nav_order": 1,
+    },
+    {
+        "slug": "uses",
+        "title": "Uses",
+        "summary": "The tools behind this blog.",
+        "body": "## The stack\n\n- Django and PostgreSQL\n- Redis\n- A worker "
+        "process with no broker\n",
+        "nav_order": 2,
+    },
+]
+
 TAGS: list[dict] = [
     {
         "slug": "engineering",

@@ -1,5 +1,5 @@
-"""Values derived from the content (counts, the directories of tags and authors),
-computed once per content version in each process.
+"""Values derived from the content (counts, the directories of tags and authors,
+the site's settings), computed once per content version in each process.
 
 A count or a directory changes only when the content does, and every change renews
 the content version (`blog.versioning`), so a value kept under the version it was
@@ -25,6 +25,7 @@ from blog import versioning
 
 if TYPE_CHECKING:
     from blog.related import Directory, Related
+    from blog.site import Site
 
 T = TypeVar("T")
 
@@ -60,7 +61,8 @@ class PerVersion:
             self.entries.clear()
 
 
-# Small values only (integers, the directories): a few hundred kilobytes at most.
+# Small values only (integers, the directories, the site's row): a few hundred
+# kilobytes at most.
 MEMO = PerVersion(max_entries=1024)
 
 
@@ -103,3 +105,11 @@ def redirects() -> dict[tuple[str, str], str]:
     from blog import redirects as slug_redirects
 
     return MEMO.get("redirects", slug_redirects.moves)
+
+
+def site() -> Site:
+    """The site's settings with the images they show, as readers see them
+    (`Site.as_readers_see()`: the defaults before the row is made)."""
+    from blog.site import Site
+
+    return MEMO.get("site", Site.as_readers_see)

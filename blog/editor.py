@@ -9,7 +9,7 @@ from django import forms
 from django.core import validators as django_validators
 from django.utils import timezone
 
-from blog.models import Post
+from blog.models import Page, Post
 from blog.slugs import validate_slug
 
 SCHEDULED = "scheduled"
@@ -18,6 +18,8 @@ STATE_CHOICES = [
     (SCHEDULED, "Scheduled"),
     (Post.Status.PUBLISHED, "Published"),
 ]
+# How the post and page lists show each state.
+STATE_COLOURS = {"draft": "#777", "scheduled": "#b26b00", "published": "#2a7a2a"}
 # What the admin's date and time boxes (and the schedule form's picker) accept.
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
@@ -86,8 +88,8 @@ class PostAdminForm(forms.ModelForm):
             if published_at is None:
                 self.add_error(
                     "published_at",
-                    "A scheduled post needs a publish date and time: "
-                    "set when it goes live.",
+                    f"A scheduled {self._meta.model._meta.verbose_name} needs a "
+                    "publish date and time: set when it goes live.",
                 )
             elif published_at <= now:
                 self.add_error(
@@ -124,3 +126,14 @@ class ScheduleForm(forms.Form):
                 "(or use “Publish now”)."
             )
         return published_at
+
+
+class PageAdminForm(PostAdminForm):
+    """A page's form: the post's publishing rules, a page's fields."""
+
+    class Meta:
+        model = Page
+        fields = [
+            "title", "slug", "summary", "body", "status", "published_at",
+            "show_in_navigation", "nav_order",
+        ]  # fmt: skip

@@ -34,6 +34,9 @@ def changed_fields(before: dict, after: dict) -> dict:
 def decide(subject: str, before: Seen, after: Seen) -> str | None:
     """The event type for a change from `before` to `after`, or None."""
     was, now = before.state == VISIBLE, after.state == VISIBLE
+    if subject == "site":  # always there for readers: only its shape changes
+        changed = was and now and changed_fields(before.shape, after.shape)
+        return "site.updated" if changed else None
     if subject in ("tag", "author"):  # as readers see them: no drafts, no schedule
         if not was and now:
             return f"{subject}.created"
@@ -59,10 +62,18 @@ def decide(subject: str, before: Seen, after: Seen) -> str | None:
     return None
 
 
+# What shows the site's settings besides `/api/v1/site/`: the feeds (their title
+# and description; they carry `posts`) and, once every shape carries `seo` with the
+# site's name and default image, every collection.
+SITE_KEYS = ["site", "posts", "tags", "authors", "sitemap"]
+
+
 def surrogate_keys(subject: str, *shapes: dict | None) -> list[str]:
     """The keys a change of this subject touches: the subject, every collection
     that lists it, the tags it carries and the posts beside it (their previous and
     next links name it), before and after."""
+    if subject == "site":  # one of it, with no id of its own
+        return list(SITE_KEYS)
     keys = [f"{subject}-{shape['id']}" for shape in shapes if shape]
     if subject == "post":
         keys += ["posts", "tags", "authors", "sitemap"]
@@ -74,6 +85,8 @@ def surrogate_keys(subject: str, *shapes: dict | None) -> list[str]:
                 for link in (shape["previous"], shape["next"])
                 if link
             ]
+    elif subject == "page":
+        keys += ["pages", "sitemap"]
     elif subject in ("tag", "author"):
         keys += [f"{subject}s", "posts", "sitemap"]
     return list(dict.fromkeys(keys))

@@ -12,9 +12,10 @@ started from.
 Which models make events is declared in `EVENT_MODELS`; `tests/blog/test_events.py`
 fails when a reader model (`versioning.READER_MODELS`) has no entry.
 
-Scheduled posts: a post given a future publish time gets a `PendingPublish` row in
-the same transaction; the worker's tick (`publish_due()`) turns each due row into
-`post.published` within its interval, and the row makes that exactly once.
+Scheduled posts and pages: one given a future publish time gets a `PendingPublish`
+row in the same transaction; the worker's tick (`publish_due()`) turns each due row
+into `post.published` (`page.published`) within its interval, and the row makes
+that exactly once.
 """
 
 from __future__ import annotations
@@ -48,30 +49,49 @@ from blog.event_rules import (
 # changes of the posts (and authors) on either side; an image's are changes of the
 # posts that show it; an author's, of the author and the posts whose byline shows
 # them; a post's, of the post and of its authors (an author exists for readers
-# only with a visible post).
+# only with a visible post); the site's settings are the one subject "site", which
+# an image changes too when it is the site's logo or icon.
 EVENT_MODELS = {
     "blog.Post": ("post", "author"),
     "blog.Tag": ("tag",),
     "blog.Post_tags": ("post",),
-    "blog.Image": ("post",),
+    "blog.Image": ("post", "page", "site"),
     "blog.Post_images": ("post",),
+    "blog.Page": ("page",),
+    "blog.Page_images": ("page",),
     "blog.Author": ("author", "post"),
     "blog.PostAuthor": ("post", "author"),
     # A redirect is written with the rename that makes it: that change is the event.
-    "blog.SlugRedirect": ("post", "tag", "author"),
+    "blog.SlugRedirect": ("post", "tag", "author", "page"),
+    "blog.Site": ("site",),
 }
 
 
-def _posts_showing_image(pk: int, using: str) -> list[int]:
-    from blog.models import Post
+def _showing_image(label: str, pk: int, using: str) -> list[int]:
+    """The posts (or pages) with the image as cover or in their body."""
+    from django.apps import apps
 
-    shown = Post.objects.using(using).filter(
+    model = apps.get_model(label)
+    shown = model.objects.using(using).filter(
         Q(feature_image_id=pk)
         | Q(images=pk)
         | Q(og_image_id=pk)  # its social cards (`seo`)
         | Q(twitter_image_id=pk)
     )
     return list(shown.values_list("pk", flat=True).distinct())
+
+
+def _posts_showing_image(pk: int, using: str) -> list[int]:
+    return _showing_image("blog.Post", pk, using)
+
+
+def _site_showing_image(pk: int, using: str) -> list[int]:
+    from blog.site import SHOWN_IMAGES, Site
+
+    showing = Q()
+    for name in SHOWN_IMAGES:
+        showing |= Q(**{f"{name}_id": pk})
+    return list(Site.objects.using(using).filter(showing).values_list("pk", flat=True))
 
 
 def _byline_links(using: str, **condition) -> list[tuple[int, int]]:
@@ -95,6 +115,11 @@ def _redirect_target(kind: str):
 # of its rows changes. Without an entry: the row's own id, for its own subject.
 SUBJECT_IDS = {
     ("blog.Image", "post"): _posts_showing_image,
+    ("blog.Image", "page"): lambda pk, using: _showing_image("blog.Page", pk, using),
+    ("blog.Image", "site"): _site_showing_image,
+    # Mapped, so that deleting the row reads what readers then see (the defaults a
+    # new row would be made with) rather than treating the site as gone.
+    ("blog.Site", "site"): lambda pk, using: [pk],
     ("blog.Author", "post"): lambda pk, using: [
         post for post, _ in _byline_links(using, author_id=pk)
     ],
@@ -109,7 +134,7 @@ SUBJECT_IDS = {
     ],
     **{
         ("blog.SlugRedirect", kind): _redirect_target(kind)
-        for kind in ("post", "tag", "author")
+        for kind in ("post", "tag", "author", "page")
     },
 }
 
@@ -179,6 +204,20 @@ def _post_seen(pk: int, using: str) -> Seen:
     return Seen(VISIBLE, shape=post_shape(post))
 
 
+def _page_seen(pk: int, using: str) -> Seen:
+    from api.snapshots import page_shape
+    from blog.models import Page
+
+    page = Page.objects.using(using).filter(pk=pk).first()
+    if page is None:
+        return Seen(ABSENT)
+    if page.status != Page.Status.PUBLISHED:
+        return Seen(HIDDEN)
+    if page.published_at > timezone.now():  # the application's clock, as for posts
+        return Seen(SCHEDULED, publish_at=page.published_at)
+    return Seen(VISIBLE, shape=page_shape(page))
+
+
 def _tag_seen(pk: int, using: str) -> Seen:
     from api.snapshots import tag_shape
     from blog.models import Tag
@@ -201,7 +240,23 @@ def _author_seen(pk: int, using: str) -> Seen:
     return Seen(HIDDEN) if shape is None else Seen(VISIBLE, shape=shape)
 
 
-SEEN = {"post": _post_seen, "tag": _tag_seen, "author": _author_seen}
+def _site_seen(pk: int, using: str) -> Seen:
+    from api.snapshots import site_shape
+    from blog.site import Site
+
+    site = Site.objects.using(using).for_detail().filter(pk=pk).first()
+    # Before its row is made readers see the defaults it will be made with; a
+    # first use then changes nothing they see.
+    return Seen(VISIBLE, shape=site_shape(site or Site()))
+
+
+SEEN = {
+    "post": _post_seen,
+    "page": _page_seen,
+    "tag": _tag_seen,
+    "author": _author_seen,
+    "site": _site_seen,
+}
 
 
 # --- Recording ---------------------------------------------------------------------
@@ -215,13 +270,14 @@ def lock_event_order(using: str = DEFAULT_DB_ALIAS) -> None:
     list(ContentRevision.objects.using(using).select_for_update().filter(pk=1)[:1])
 
 
-def _scheduled_post(pk: int, using: str) -> dict:
-    """A scheduled post's shape for `post.scheduled`: what it will show."""
-    from api.snapshots import post_shape
-    from blog.models import Post
+def _scheduled_shape(subject: str, pk: int, using: str) -> dict:
+    """A scheduled post's (or page's) shape for `post.scheduled`: what it will show."""
+    from api.snapshots import page_shape, post_shape
+    from blog.models import Page, Post
 
-    post = Post.objects.using(using).for_detail().get(pk=pk)
-    return post_shape(post)
+    if subject == "page":
+        return page_shape(Page.objects.using(using).get(pk=pk))
+    return post_shape(Post.objects.using(using).for_detail().get(pk=pk))
 
 
 def write_event(
@@ -239,7 +295,7 @@ def write_event(
 
     data = event_data(subject, kind, before, after)
     if kind.endswith(".scheduled"):
-        data[subject] = _scheduled_post(pk, using)
+        data[subject] = _scheduled_shape(subject, pk, using)
     shown = data[subject]
     values = {
         "type": kind,
@@ -255,16 +311,23 @@ def write_event(
     return Event.objects.using(using).create(**values).pk
 
 
+# The subjects that can be scheduled: their `.published` comes from the worker's tick.
+SCHEDULABLE = ("post", "page")
+
+
 def _keep_pending_publish(subject: str, pk: int, after: Seen, using: str) -> None:
-    if subject != "post":
+    if subject not in SCHEDULABLE:
         return
     from blog.outbox import PendingPublish
 
-    pending = PendingPublish.objects.using(using)
+    pending = PendingPublish.objects.using(using).filter(subject=subject, subject_id=pk)
     if after.state == SCHEDULED:
-        pending.update_or_create(post_id=pk, defaults={"publish_at": after.publish_at})
+        if not pending.update(publish_at=after.publish_at):
+            PendingPublish.objects.using(using).create(
+                subject=subject, subject_id=pk, publish_at=after.publish_at
+            )
     else:
-        pending.filter(post_id=pk).delete()
+        pending.delete()
 
 
 def _remember(subject: str, pk: int | None, using: str) -> None:
@@ -321,10 +384,10 @@ def bulk_change(post_ids: list[int], using: str = DEFAULT_DB_ALIAS) -> None:
         .values_list("uuid", flat=True)
     ]
     pending = PendingPublish.objects.using(using)
-    pending.filter(post_id__in=post_ids).delete()
+    pending.filter(subject="post", subject_id__in=post_ids).delete()
     now = timezone.now()
     pending.bulk_create(
-        PendingPublish(post_id=pk, publish_at=at)
+        PendingPublish(subject="post", subject_id=pk, publish_at=at)
         for pk, at in posts.filter(
             status=Post.Status.PUBLISHED, published_at__gt=now
         ).values_list("pk", "published_at")
@@ -341,8 +404,9 @@ def bulk_change(post_ids: list[int], using: str = DEFAULT_DB_ALIAS) -> None:
 
 
 def publish_due(now: datetime | None = None, limit: int = 100) -> int:
-    """Emit `post.published` for every scheduled post whose time has come; the
-    number emitted. Safe to run in several workers at once."""
+    """Emit `post.published` (`page.published`) for every scheduled post (page)
+    whose time has come; the number emitted. Safe to run in several workers at
+    once."""
     from blog.outbox import PendingPublish
 
     now = now or timezone.now()
@@ -356,10 +420,10 @@ def publish_due(now: datetime | None = None, limit: int = 100) -> int:
             due.select_for_update(skip_locked=True).order_by("publish_at")[:limit]
         )
         for row in rows:
-            after = _post_seen(row.post_id, DEFAULT_DB_ALIAS)
+            after = SEEN[row.subject](row.subject_id, DEFAULT_DB_ALIAS)
             if after.state == VISIBLE:
-                write_event("post", "post.published", Seen(SCHEDULED), after,
-                            DEFAULT_DB_ALIAS, pk=row.post_id)  # fmt: skip
+                write_event(row.subject, f"{row.subject}.published", Seen(SCHEDULED),
+                            after, DEFAULT_DB_ALIAS, pk=row.subject_id)  # fmt: skip
                 emitted += 1
             elif after.state == SCHEDULED:  # moved later by a change in between
                 continue

@@ -258,10 +258,9 @@ class Image(models.Model):
         return self.alt or f"Image {self.uuid}"
 
     def save(self, *args, **kwargs) -> None:
-        """The row, and the posts whose body shows it rendered again (their figure
-        carries its alt, caption and renditions): one transaction. A moved focal
-        point queues a new social crop."""
-        Post = Image.shown_in.rel.related_model
+        """The row, and the posts and pages whose body shows it rendered again
+        (their figure carries its alt, caption and renditions): one transaction. A
+        moved focal point queues a new social crop."""
 
         requeue = False
         if self.pk is not None and self.status == Image.Status.READY:
@@ -281,22 +280,24 @@ class Image(models.Model):
             if requeue:
                 pk = self.pk
                 transaction.on_commit(lambda: process(pk))  # once this save is in
-            # Only posts whose figure changes are saved again (a retry that failed
+            # Only those whose figure changes are saved again (a retry that failed
             # again, or an unchanged save, leaves them and their history alone).
-            for post in Post.objects.filter(images=self.pk):
-                before = post.body_html
-                post.apply_derived_fields()
-                if post.body_html != before:
-                    post.save(update_fields=[])
+            for showing in (self.shown_in, self.shown_in_pages):
+                for writing in showing.model.objects.filter(images=self.pk):
+                    before = writing.body_html
+                    writing.apply_derived_fields()
+                    if writing.body_html != before:
+                        writing.save(update_fields=[])
 
     def delete(self, *args, **kwargs):
-        used = self.pk is not None and (
-            self.shown_in.exists() or self.featured_in.exists()
-        )
-        if used:
+        users = (
+            self.shown_in, self.shown_in_pages, self.featured_in,
+            self.featured_in_pages,
+        )  # fmt: skip
+        if self.pk is not None and any(manager.exists() for manager in users):
             raise ProtectedError(
-                "This image is used by posts; remove it from them first.",
-                {*self.shown_in.all(), *self.featured_in.all()},
+                "This image is shown in posts or pages; remove it from them first.",
+                {writing for manager in users for writing in manager.all()},
             )
         return super().delete(*args, **kwargs)
 
@@ -621,7 +622,10 @@ def attach(posts, *, body_of=None) -> None:
         if IMAGE_SCHEME_TEXT not in body_of.body.lower():
             body_of.body_images = []  # its body shows none: nothing to read
             body_of = None
-    field = Image.featured_in.field  # Post.feature_image
+    if not posts:
+        return
+    model = type(posts[0])  # posts, or pages: the same fields
+    field = model._meta.get_field("feature_image")
     # A post whose cover is loaded already (a post's page loads its related
     # posts' covers with its own) is not read again.
     posts = [post for post in posts if not field.is_cached(post) or post is body_of]
@@ -629,7 +633,8 @@ def attach(posts, *, body_of=None) -> None:
     social_ids = {getattr(page_of, f.attname) for f in social_fields} - {None}
     condition = Q(pk__in=feature_ids | social_ids)
     if body_of is not None:
-        condition |= Q(shown_in=body_of.pk)
+        shown_in = model._meta.get_field("images").related_query_name()
+        condition |= Q(**{shown_in: body_of.pk})
     elif not (feature_ids or social_ids):
         return
     found = {image.pk: image for image in Image.objects.filter(condition).distinct()}

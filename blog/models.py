@@ -14,10 +14,12 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from blog.link_lists import validate_links
 from blog.markdown import render_markdown
 from blog.querysets import (
     INDEX_ENTRY_COLUMNS,
     AuthorQuerySet,
+    PageQuerySet,
     PostQuerySet,
     TagQuerySet,
 )
@@ -77,27 +79,6 @@ class Tag(SeoFields, models.Model):
                 slug_from_text(self.name, fallback="tag"),
                 lambda s: Tag.objects.filter(slug=s).exclude(pk=self.pk).exists(),
             )
-
-
-def validate_links(value) -> None:
-    """A list of `{"network", "url"}` with absolute http(s) URLs."""
-    from django.core.validators import URLValidator
-
-    check = URLValidator(schemes=["http", "https"])
-    if not isinstance(value, list):
-        raise ValidationError('A list of {"network": ..., "url": ...} objects.')
-    for item in value:
-        if not (
-            isinstance(item, dict)
-            and set(item) == {"network", "url"}
-            and isinstance(item["network"], str)
-            and 0 < len(item["network"]) <= 50
-            and isinstance(item["url"], str)
-        ):
-            raise ValidationError(
-                'Each link is {"network": "mastodon", "url": "https://..."}.'
-            )
-        check(item["url"])
 
 
 class Author(SeoFields, models.Model):
@@ -250,7 +231,11 @@ class PostAuthor(models.Model):
         return f"{self.author} on {self.post}"
 
 
-class Post(SeoFields, models.Model):
+class Writing(SeoFields, models.Model):
+    """What posts and pages share: the writing, its state, and the fields derived
+    from it on save (rendered and sanitised HTML, table of contents, counts, the
+    library images its body shows). One pipeline: `save()` here."""
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -263,7 +248,7 @@ class Post(SeoFields, models.Model):
         unique=True,
         blank=True,
         validators=[validate_slug],
-        help_text="The post's address. Leave blank to make it from the title.",
+        help_text="Its address. Leave blank to make it from the title.",
     )
     summary = models.TextField(
         max_length=500,
@@ -277,9 +262,95 @@ class Post(SeoFields, models.Model):
     published_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When the post goes live. Empty while a draft; a future time "
+        help_text="When it goes live. Empty while a draft; a future time "
         "schedules it; publishing without a time stamps now.",
     )
+
+    # Derived on save from `body`; never edited by hand.
+    body_html = models.TextField(blank=True, editable=False)
+    toc = models.JSONField(default=list, blank=True, editable=False)
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    reading_time_minutes = models.PositiveIntegerField(default=1, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Each concrete model declares `feature_image` and `images` (their reverse
+    # names differ), its history and its queryset.
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.apply_derived_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields, "slug", "published_at", "body_html", "toc",
+                "word_count", "reading_time_minutes", "updated_at",
+            }  # fmt: skip
+        # The row, its version bump, its events and what is derived from it: one
+        # transaction, whether or not the caller opened one.
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            self.after_save()
+            shown = {image.pk for image in self._body_images}
+            if shown != set(self.images.values_list("pk", flat=True)):
+                self.images.set(shown)
+
+    def after_save(self) -> None:
+        """What a concrete model keeps besides the row (a post: its search vector)."""
+
+    @property
+    def state(self) -> str:
+        """What an editor sees: draft, scheduled or published."""
+        if self.status == self.Status.DRAFT:
+            return "draft"
+        if self.published_at and self.published_at > timezone.now():
+            return "scheduled"
+        return "published"
+
+    def clean(self) -> None:
+        super().clean()
+        # Before constraint validation, which would otherwise reject a blank slug
+        # or a publish without a date that save() is about to fill in.
+        self.fill_defaults()
+        if self.slug:
+            clash = type(self).objects.filter(slug=self.slug).exclude(pk=self.pk)
+            if clash.exists():
+                noun = self._meta.verbose_name
+                raise ValidationError(
+                    {"slug": f"Another {noun} already uses this slug; choose another."}
+                )
+
+    def fill_defaults(self) -> None:
+        """A slug from the title when blank; publishing without a date means now."""
+        if not self.slug:
+            model = type(self)
+            self.slug = unique_slug(
+                slug_from_text(self.title, fallback=self._meta.model_name),
+                lambda s: model.objects.filter(slug=s).exclude(pk=self.pk).exists(),
+            )
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+
+    def apply_derived_fields(self) -> None:
+        """Fill every field computed from the others: the one place they are made."""
+        self.fill_defaults()
+        from blog.images import by_public_id
+
+        rendered = render_markdown(self.body, images=by_public_id)
+        self._body_images = rendered.images
+        self.body_html = rendered.html
+        self.toc = rendered.toc
+        self.word_count = rendered.word_count
+        self.reading_time_minutes = rendered.reading_time_minutes
+
+
+class Post(Writing):
     featured = models.BooleanField(default=False)
     tags = models.ManyToManyField(Tag, related_name="posts", blank=True)
     authors = models.ManyToManyField(
@@ -294,19 +365,11 @@ class Post(SeoFields, models.Model):
         help_text="The cover: shown in lists and at the top of the post.",
     )
 
-    # Derived on save from `body`; never edited by hand.
-    body_html = models.TextField(blank=True, editable=False)
-    toc = models.JSONField(default=list, blank=True, editable=False)
-    word_count = models.PositiveIntegerField(default=0, editable=False)
-    reading_time_minutes = models.PositiveIntegerField(default=1, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
     # The library images the body shows (`![alt](image:<id>)`), set on save.
     images = models.ManyToManyField(
         "blog.Image", related_name="shown_in", blank=True, editable=False
     )
-
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     # Every save keeps the previous version of the writing (tags are not tracked:
     # django-simple-history's m2m tracking breaks on changes made from the tag side).
@@ -346,68 +409,51 @@ class Post(SeoFields, models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return self.title
+    def after_save(self) -> None:
+        refresh_search_vectors(Post.objects.filter(pk=self.pk))
 
-    def save(self, *args, **kwargs) -> None:
-        self.apply_derived_fields()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {
-                *update_fields, "slug", "published_at", "body_html", "toc",
-                "word_count", "reading_time_minutes", "updated_at",
-            }  # fmt: skip
-        # The row, its search vector, its version bump and its events: one
-        # transaction, whether or not the caller opened one.
-        with transaction.atomic(using=kwargs.get("using")):
-            super().save(*args, **kwargs)
-            refresh_search_vectors(Post.objects.filter(pk=self.pk))
-            shown = {image.pk for image in self._body_images}
-            if shown != set(self.images.values_list("pk", flat=True)):
-                self.images.set(shown)
 
-    @property
-    def state(self) -> str:
-        """What an editor sees: draft, scheduled or published."""
-        if self.status == self.Status.DRAFT:
-            return "draft"
-        if self.published_at and self.published_at > timezone.now():
-            return "scheduled"
-        return "published"
+class Page(Writing):
+    """A standalone page (About, Now, Uses): the post pipeline, never among posts."""
 
-    def clean(self) -> None:
-        super().clean()
-        # Before constraint validation, which would otherwise reject a blank slug
-        # or a publish without a date that save() is about to fill in.
-        self.fill_defaults()
-        if self.slug:
-            clash = Post.objects.filter(slug=self.slug).exclude(pk=self.pk)
-            if clash.exists():
-                raise ValidationError(
-                    {"slug": "Another post already uses this slug; choose another."}
-                )
+    feature_image = models.ForeignKey(
+        "blog.Image",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,  # an image in use is not deleted
+        related_name="featured_in_pages",
+        help_text="The cover, shown at the top of the page.",
+    )
+    images = models.ManyToManyField(
+        "blog.Image", related_name="shown_in_pages", blank=True, editable=False
+    )
+    show_in_navigation = models.BooleanField(
+        default=False, help_text="List it in the site's navigation."
+    )
+    nav_order = models.PositiveSmallIntegerField(
+        default=0, help_text="Position in navigation and in `/pages/`: lowest first."
+    )
 
-    def fill_defaults(self) -> None:
-        """A slug from the title when blank; publishing without a date means now."""
-        if not self.slug:
-            self.slug = unique_slug(
-                slug_from_text(self.title),
-                lambda s: Post.objects.filter(slug=s).exclude(pk=self.pk).exists(),
-            )
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
+    history = HistoricalRecords(
+        excluded_fields=["body_html", "toc", "word_count", "reading_time_minutes"],
+    )
 
-    def apply_derived_fields(self) -> None:
-        """Fill every field computed from the others: the one place they are made."""
-        self.fill_defaults()
-        from blog.images import by_public_id
+    objects = PageQuerySet.as_manager()
 
-        rendered = render_markdown(self.body, images=by_public_id)
-        self._body_images = rendered.images
-        self.body_html = rendered.html
-        self.toc = rendered.toc
-        self.word_count = rendered.word_count
-        self.reading_time_minutes = rendered.reading_time_minutes
+    class Meta:
+        ordering = ["nav_order", "title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(slug__regex=_SLUG_REGEX), name="page_slug_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="published_page_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="page_status_known"
+            ),
+        ]
 
 
 def new_token() -> str:
@@ -439,8 +485,8 @@ class ContentRevision(models.Model):
         return f"content revision {self.number}"
 
 
-# The image library, the slug redirects and the publishing outbox have modules of
-# their own.
+# The image library, the slug redirects, the site's settings and the publishing
+# outbox have modules of their own.
 from blog.images import Image  # noqa: E402, F401
 from blog.outbox import (  # noqa: E402, F401
     Delivery,
@@ -450,3 +496,4 @@ from blog.outbox import (  # noqa: E402, F401
     WebhookEndpoint,
 )
 from blog.redirects import SlugRedirect  # noqa: E402, F401
+from blog.site import Site  # noqa: E402, F401

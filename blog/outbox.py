@@ -78,15 +78,25 @@ class Event(models.Model):
 
 
 class PendingPublish(models.Model):
-    """A scheduled post waiting for its time. Written and removed with the post's
-    own changes, so the worker's tick never misses a post whose transaction
+    """A scheduled post (or page) waiting for its time. Written and removed with
+    its own changes, so the worker's tick never misses one whose transaction
     committed after its publish time, and never emits one twice."""
 
-    post_id = models.BigIntegerField(unique=True)
+    subject = models.CharField(max_length=10, default="post")  # or "page"
+    subject_id = models.BigIntegerField()  # the post's (or page's) primary key
     publish_at = models.DateTimeField(db_index=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "subject_id"], name="pending_publish_once"
+            )
+        ]
+
     def __str__(self) -> str:
-        return f"post {self.post_id} at {self.publish_at:%Y-%m-%d %H:%M:%S}"
+        return (
+            f"{self.subject} {self.subject_id} at {self.publish_at:%Y-%m-%d %H:%M:%S}"
+        )
 
 
 class WebhookEndpoint(models.Model):

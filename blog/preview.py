@@ -1,10 +1,13 @@
-"""Draft preview tokens: signed, expiring names of one post, and nothing more.
+"""Draft preview tokens: signed, expiring names of one post (or page), and nothing
+more.
 
-A token is `django.core.signing` over `{"post": <pk>}` with its own salt, so it
+A token is `django.core.signing` over `{"post": <pk>}` (`{"page": <pk>}`) with its
+own salt, so it
 cannot be confused with (or replayed as) a session, a password-reset link or any
 other value signed with the same secret key. It names the post by primary key,
 not slug, so renaming a draft does not break a preview already sent for review.
-It grants one thing: reading that post through `GET /api/v1/preview/{token}/`.
+It grants one thing: reading that post through `GET /api/v1/preview/{token}/` (a
+page through `GET /api/v1/preview/pages/{token}/`); a post's token names no page.
 """
 
 from __future__ import annotations
@@ -17,20 +20,22 @@ from blog.public_urls import public_url
 SALT = "writing-api.preview"
 
 
-def make_token(post_id: int) -> str:
-    """A preview token for the post with this primary key, valid from now."""
-    return signing.dumps({"post": post_id}, salt=SALT)
+def make_token(post_id: int, kind: str = "post") -> str:
+    """A preview token for the post (or page) with this primary key, valid from
+    now."""
+    return signing.dumps({kind: post_id}, salt=SALT)
 
 
-def post_id_from_token(token: str) -> int | None:
-    """The primary key a valid, unexpired token names; None for any other string."""
+def post_id_from_token(token: str, kind: str = "post") -> int | None:
+    """The primary key of the `kind` a valid, unexpired token names; None for any
+    other string."""
     try:
         payload = signing.loads(
             token, salt=SALT, max_age=settings.PREVIEW_TOKEN_MAX_AGE
         )
     except signing.BadSignature:  # also SignatureExpired, its subclass
         return None
-    post_id = payload.get("post") if isinstance(payload, dict) else None
+    post_id = payload.get(kind) if isinstance(payload, dict) else None
     # bool is an int subclass; a signed `true` is not a primary key.
     if type(post_id) is not int:
         return None

@@ -35,31 +35,29 @@ INDEX_ENTRY_COLUMNS = ("slug", "title", "summary")
 FEED_FIELDS = (*LISTING_FIELDS, "body_html")
 
 
-class PostQuerySet(models.QuerySet):
-    def published(self) -> PostQuerySet:
-        """Posts a reader may see: published, and the publish time has passed."""
-        from blog.models import Post
+class WritingQuerySet(models.QuerySet):
+    """The rule of visibility, once, for everything written (posts and pages)."""
 
+    def published(self):
+        """What a reader may see: published, and the publish time has passed."""
         # Now() is evaluated by the database when the query runs: a queryset built
         # once (a view's class attribute) must not freeze the clock at import time.
-        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=Now())
+        return self.filter(status=self.model.Status.PUBLISHED, published_at__lte=Now())
 
-    def seen_by_readers(self) -> PostQuerySet:
+    def seen_by_readers(self):
         """What readers see (`blog.redirects` asks every model alike)."""
         return self.published()
 
-    def scheduled(self) -> PostQuerySet:
-        """Published posts whose publish time is still in the future."""
-        from blog.models import Post
+    def scheduled(self):
+        """Published, with the publish time still in the future."""
+        return self.filter(status=self.model.Status.PUBLISHED, published_at__gt=Now())
 
-        return self.filter(status=Post.Status.PUBLISHED, published_at__gt=Now())
+    def drafts(self):
+        """Not yet published."""
+        return self.filter(status=self.model.Status.DRAFT)
 
-    def drafts(self) -> PostQuerySet:
-        """Posts not yet published."""
-        from blog.models import Post
 
-        return self.filter(status=Post.Status.DRAFT)
-
+class PostQuerySet(WritingQuerySet):
     def newest_first(self) -> PostQuerySet:
         """Newest first, with the id as a tie-breaker so pages never overlap."""
         return self.order_by("-published_at", "-id")
@@ -187,6 +185,17 @@ class PostQuerySet(models.QuerySet):
         if isinstance(ids, list | QuerySet):
             return links.filter(**{f"{related.target}__in": ids})
         return links.filter(**{related.target: ids})
+
+
+class PageQuerySet(WritingQuerySet):
+    def for_detail(self) -> PageQuerySet:
+        """With the images a page shows besides its body's: its cover and its
+        social cards' (one query, joined)."""
+        return self.select_related("feature_image", "og_image", "twitter_image")
+
+    def in_navigation_order(self) -> PageQuerySet:
+        """Navigation order, then title (the contract's order of `/pages/`)."""
+        return self.order_by("nav_order", "title", "id")
 
 
 class LinkedQuerySet(models.QuerySet):

@@ -24,7 +24,21 @@ REDIRECTED = {
     "blog.Post": "post",
     "blog.Tag": "tag",
     "blog.Author": "author",
+    "blog.Page": "page",
 }
+
+
+KINDS = ("post", "tag", "author", "page")
+# The API's detail view of each kind: the address readers (and caches) know.
+DETAIL_VIEWS = {kind: f"api:{kind}-detail" for kind in KINDS}
+
+
+def _one_target() -> models.Q:
+    condition = models.Q()
+    for kind in KINDS:
+        others = {other: None for other in KINDS if other != kind}
+        condition |= models.Q(kind=kind, **{f"{kind}__isnull": False}, **others)
+    return condition
 
 
 class SlugRedirect(models.Model):
@@ -34,6 +48,7 @@ class SlugRedirect(models.Model):
         POST = "post"
         TAG = "tag"
         AUTHOR = "author"
+        PAGE = "page"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     old_slug = models.SlugField(max_length=200)
@@ -49,6 +64,10 @@ class SlugRedirect(models.Model):
         "blog.Author", null=True, blank=True, on_delete=models.CASCADE,
         related_name="old_slugs",
     )  # fmt: skip
+    page = models.ForeignKey(
+        "blog.Page", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="old_slugs",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -59,12 +78,7 @@ class SlugRedirect(models.Model):
             ),
             # Exactly the foreign key of its kind is set.
             models.CheckConstraint(
-                condition=(
-                    models.Q(kind="post", post__isnull=False, tag=None, author=None)
-                    | models.Q(kind="tag", tag__isnull=False, post=None, author=None)
-                    | models.Q(kind="author", author__isnull=False, post=None, tag=None)
-                ),
-                name="slug_redirect_points_at_its_kind",
+                condition=_one_target(), name="slug_redirect_points_at_its_kind"
             ),
         ]
 

@@ -3,9 +3,9 @@ fields editors may set on posts, pages, tags and authors (`SeoFields`), and the 
 function that applies every fallback to them (`resolve`).
 
 The site is taken as any object with `title`, `description`, `url`, `locale`,
-`logo` and `default_social_image` (images or None); `current_site()` is the one
-place that provides it (the settings' stand-in, `SiteDefaults`, until the site's
-settings live in the admin).
+`logo` and `default_social_image` (images or None): the site settings
+(`blog.site.Site`, read once per content version by `blog.derived.site()`), or
+`SiteDefaults` where there are none to read.
 """
 
 from __future__ import annotations
@@ -206,11 +206,6 @@ class SiteDefaults:
             description=settings.SITE_DESCRIPTION,
             url=settings.SITE_URL,
         )
-
-
-def current_site():
-    """The site every `seo` object names and falls back to."""
-    return SiteDefaults.from_settings()
 
 
 # --- Resolving ---------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from blog import seo
+from blog import derived, seo
 from blog.images import SOCIAL_IMAGE_FIELDS
 
 SECTION = "Search & social"
@@ -183,7 +183,7 @@ class SeoAdminMixin:
         """The two previews as saved (or empty, for a new object); the script keeps
         them current as the editor types."""
         info = self.opts.app_label, self.opts.model_name
-        resolved = seo.resolve(self.get_seo_kind(), obj, site=seo.current_site())
+        resolved = seo.resolve(self.get_seo_kind(), obj, site=derived.site())
         return render_to_string(
             "blog/seo_preview.html",
             {
@@ -221,7 +221,7 @@ class SeoAdminMixin:
         for name in form.errors:
             _restore(instance, name, before)
         resolved = seo.resolve(
-            self.get_seo_kind(), instance, site=seo.current_site(), request=request
+            self.get_seo_kind(), instance, site=derived.site(), request=request
         )
         errors = {
             name: [str(message) for message in messages]

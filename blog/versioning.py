@@ -65,7 +65,8 @@ VERSION_TIMEOUT = None
 # table that is not listed here.
 READER_MODELS = (
     "blog.Post", "blog.Tag", "blog.Post_tags", "blog.Image", "blog.Post_images",
-    "blog.Author", "blog.PostAuthor", "blog.SlugRedirect",
+    "blog.Author", "blog.PostAuthor", "blog.SlugRedirect", "blog.Page",
+    "blog.Page_images", "blog.Site",
 )  # fmt: skip
 
 
@@ -139,16 +140,21 @@ def _bump_locked(using: str, advance_last_modified: bool, at_least: int) -> None
         # the last change, posts that went live meanwhile included (`_read_database`).
         # Changes within one second run it ahead of the clock; `Last-Modified`
         # shows at most now.
-        went_live = _went_live_since(changed_at).count()
+        went_live = sum(
+            _went_live_since(changed_at, label).count() for label in SCHEDULED_MODELS
+        )
         now = math.floor(time.time())
         changes["last_modified"] = max(last_modified, now) + 1 + went_live
     rows.update(**changes)
 
 
-def _went_live_since(moment):
-    from blog.models import Post
+# What readers see go live at a publish time, with no write: the version derives
+# from these as they pass (`_read_database`) and rolls over at the next one.
+SCHEDULED_MODELS = ("blog.Post", "blog.Page")
 
-    return Post.objects.published().filter(published_at__gt=moment)
+
+def _went_live_since(moment, label: str = "blog.Post"):
+    return apps.get_model(label).objects.published().filter(published_at__gt=moment)
 
 
 class _Publish:
@@ -195,27 +201,36 @@ def renew() -> ContentVersion:
 
 
 def _read_database() -> ContentVersion:
-    from blog.models import ContentRevision, Post
+    from blog.models import ContentRevision
 
-    went_live = _went_live_since(OuterRef("changed_at")).order_by()
-    newest_live = went_live.order_by("-published_at").values("published_at")[:1]
-    live_count = went_live.values("status").annotate(n=Count("*")).values("n")
-    upcoming = Post.objects.scheduled().order_by("published_at").values("published_at")
-    columns = ("number", "token", "last_modified", "live_since", "live", "rollover")
+    columns = ["number", "token", "last_modified"]
+    annotations = {}
+    for n, label in enumerate(SCHEDULED_MODELS):
+        went_live = _went_live_since(OuterRef("changed_at"), label).order_by()
+        newest_live = went_live.order_by("-published_at").values("published_at")[:1]
+        live_count = went_live.values("status").annotate(n=Count("*")).values("n")
+        upcoming = (
+            apps.get_model(label)
+            .objects.scheduled()
+            .order_by("published_at")
+            .values("published_at")
+        )
+        annotations[f"live_since_{n}"] = Subquery(newest_live)
+        annotations[f"live_{n}"] = Subquery(live_count)
+        annotations[f"rollover_{n}"] = Subquery(upcoming[:1])
     row = (
         ContentRevision.objects.filter(pk=1)
-        .annotate(
-            live_since=Subquery(newest_live),
-            live=Subquery(live_count),
-            rollover=Subquery(upcoming[:1]),
-        )
-        .values_list(*columns)
+        .annotate(**annotations)
+        .values_list(*columns, *annotations)
         .first()
     )
     if row is None:  # a database that was never migrated here, or was flushed
         ContentRevision.objects.get_or_create(pk=1)
         return _read_database()
-    number, token, last_modified, live_since, live, rollover = row
+    number, token, last_modified, *per_model = row
+    live_since = max(filter(None, per_model[0::3]), default=None)
+    live = sum(count or 0 for count in per_model[1::3])
+    rollover = min(filter(None, per_model[2::3]), default=None)
     if live_since is not None:
         # Every process derives the same token and date from the same rows: no
         # write on a read. `k` posts gone live move the date on by `k` at least.

@@ -35,8 +35,6 @@ ALLOWED_HOSTS = env_list(
 )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
-# URLs typed into forms without a scheme are https (Django 6's default).
-FORMS_URLFIELD_ASSUME_HTTPS = True
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -333,9 +331,17 @@ API_PUBLIC_URL = env_str("API_PUBLIC_URL", default="http://127.0.0.1:8000")
 # The front-end's origin: relative links in content leaving the API (feeds) are
 # made absolute against it.
 SITE_URL = env_str("SITE_URL", default="")
-# Feeds' title and description (until the site settings live in the admin).
+# The site settings' first values (`blog.site.Site`): read once, when its row is
+# made on first use; afterwards the admin's "Site settings" is the truth.
 SITE_TITLE = env_str("SITE_TITLE", default="writing-api")
 SITE_DESCRIPTION = env_str("SITE_DESCRIPTION", default="An engineering blog.")
+# A BCP 47 language tag (`en`, `en-GB`, `pt-BR`): `blog.site.LOCALE_PATTERN`.
+SITE_LOCALE = env_str("SITE_LOCALE", default="en")
+if not re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*", SITE_LOCALE):
+    raise ImproperlyConfigured(
+        f"SITE_LOCALE must be a BCP 47 language tag such as en or en-GB, not "
+        f"{SITE_LOCALE!r}."
+    )
 # The byline of posts with no author of their own (the data migration gives it to
 # posts written before authors existed, and new posts of editors without a name).
 SITE_AUTHOR_NAME = env_str("SITE_AUTHOR_NAME", default=SITE_TITLE)

@@ -152,7 +152,8 @@ def test_a_list_page_costs_the_same_queries_with_bylines_and_covers(
 def test_the_author_list_and_one_author_cost_two_queries_then_none(
     api, blog, content_version, django_assert_num_queries
 ):
-    with django_assert_num_queries(2):  # the author directory, the visible counts
+    # The author directory, the visible counts, the site's settings (`seo`).
+    with django_assert_num_queries(3):
         assert api.get("/api/v1/authors/").status_code == 200
     with django_assert_num_queries(0):
         assert api.get("/api/v1/authors/ada/").status_code == 200

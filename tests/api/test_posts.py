@@ -244,8 +244,9 @@ def test_the_detail_costs_six_queries_then_four(
     api, blog, content_version, django_assert_num_queries
 ):
     # The post, the tag and author directories, the older and the newer post, the
-    # related posts (no images: their query is not made).
-    with django_assert_num_queries(6):
+    # related posts (no images: their query is not made), the site's settings
+    # (`seo`; once per content version, like the directories).
+    with django_assert_num_queries(7):
         assert api.get("/api/v1/posts/both/").status_code == 200
     with django_assert_num_queries(4):  # the directories are kept for the version
         assert api.get("/api/v1/posts/oldest/").status_code == 200
@@ -260,7 +261,7 @@ def test_images_cost_the_detail_one_query_however_many(
     for image in figures:
         PostFactory(tags=[tag], feature_image=image)  # related posts with covers
     post = PostFactory(tags=[tag], feature_image=figures[0], body=inline)
-    with django_assert_num_queries(7):  # one more than without: all the images
+    with django_assert_num_queries(8):  # one more than without: all the images
         body = api.get(f"/api/v1/posts/{post.slug}/").json()
     assert body["feature_image"]["id"] == str(figures[0].uuid)
     assert [image["id"] for image in body["images"]] == [

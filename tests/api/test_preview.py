@@ -239,12 +239,13 @@ def test_a_preview_takes_a_fixed_number_of_queries(
         PostFactory(tags=[tag])
     post = PostFactory(draft=True, tags=[tag])
     path = preview_path(post.pk)
-    # The post with its link ids, the tag and author directories, the related posts.
-    with django_assert_num_queries(4):
+    # The post with its link ids, the tag and author directories, the related
+    # posts, the site's settings (`seo`).
+    with django_assert_num_queries(5):
         assert api.get(path).status_code == 200
     dated = PostFactory(tags=[tag])
     # ...plus the previous and next posts for a post with a date.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert api.get(preview_path(dated.pk)).status_code == 200
 
 

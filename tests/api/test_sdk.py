@@ -36,6 +36,10 @@ OPERATIONS = {
     "getAuthor": "api.authors.get_author",
     "listAuthorPosts": "api.authors.list_author_posts",
     "listRedirects": "api.redirects.list_redirects",
+    "listPages": "api.pages.list_pages",
+    "getPage": "api.pages.get_page",
+    "getPagePreview": "api.preview.get_page_preview",
+    "getSite": "api.site.get_site",
     "getPreview": "api.preview.get_preview",
     **{
         f"get{kind}{name}Feed": f"api.feeds.get_{kind.lower()}{'_' if kind else ''}"
@@ -177,6 +181,42 @@ def test_the_client_reads_the_api_root(sdk, api_client, live_server):
     assert_nothing_undeclared(root)
     assert root.posts == f"{live_server.url}/api/v1/posts/"
     assert root.index == f"{live_server.url}/api/v1/index/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_reads_the_site_settings(sdk, api_client, live_server, settings):
+    from blog.models import Site
+    from tests.factories import make_image
+
+    root = sdk.getApiRoot.sync(client=api_client)
+    assert root.site == f"{live_server.url}/api/v1/site/"
+    settings.SITE_URL = ""
+    bare = sdk.getSite.sync(client=api_client)
+    assert isinstance(bare, sdk.models.Site)
+    assert_nothing_undeclared(bare)
+    assert (bare.url, bare.logo, bare.icon, bare.navigation, bare.links) == (
+        None, None, None, [], []
+    )  # fmt: skip
+    site = Site.current()
+    site.title = "Field notes"
+    site.logo = make_image(alt="Logo")
+    site.navigation = [{"label": "About", "url": "/about/"}]
+    site.links = [{"network": "mastodon", "url": "https://hachyderm.io/@blog"}]
+    site.save()
+    settings.SITE_URL = "https://www.example.com"
+    read = sdk.getSite.sync(client=api_client)
+    read.logo.srcset.additional_properties = {}  # a map by design (MIME type)
+    assert_nothing_undeclared(read)
+    assert (read.title, read.url, read.locale) == (
+        "Field notes", "https://www.example.com", "en"
+    )  # fmt: skip
+    assert isinstance(read.logo, sdk.models.ImageRef)
+    assert read.logo.id == site.logo.uuid
+    assert [(item.label, item.url) for item in read.navigation] == [
+        ("About", "/about/")
+    ]
+    assert isinstance(read.links[0], sdk.models.SiteLink)
+    assert read.links[0].url == "https://hachyderm.io/@blog"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -550,3 +590,26 @@ def test_the_client_follows_an_old_slug_to_its_current_address(
         assert isinstance(answer.parsed, sdk.models.Moved)
         assert answer.parsed.location == f"{live_server.url}/api/v1/posts/both-tags/"
         assert answer.headers["location"] == answer.parsed.location
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_reads_pages_and_a_page_preview(sdk, api_client, small_blog):
+    from blog import preview
+    from blog.models import Page
+
+    Page.objects.create(title="About", status=Page.Status.PUBLISHED, body="## Us\n")
+    draft = Page.objects.create(title="Uses", body="Tools.")
+    pages = sdk.listPages.sync(client=api_client)
+    assert isinstance(pages, sdk.models.PaginatedPageList)
+    assert_nothing_undeclared(pages)
+    assert slugs(pages) == ["about"]
+    about = sdk.getPage.sync("about", client=api_client)
+    assert isinstance(about, sdk.models.Page)
+    assert_nothing_undeclared(about)
+    assert [entry.id for entry in about.toc] == ["us"]
+    assert sdk.getPage.sync_detailed("uses", client=api_client).status_code == 404
+    shown = sdk.getPagePreview.sync(
+        preview.make_token(draft.pk, "page"), client=api_client
+    )
+    assert isinstance(shown, sdk.models.PreviewPage)
+    assert (shown.title, shown.published_at) == ("Uses", None)

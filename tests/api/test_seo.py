@@ -173,18 +173,18 @@ def test_a_posts_own_social_images_cost_the_detail_no_more_than_its_cover(
     card, bird = make_image(alt="Card"), make_image(alt="Bird")
     PostFactory(slug="social", og_image=card, twitter_image=bird)
     # The post, the tag and author directories, the neighbours, the related
-    # posts, and one query for the images.
-    with django_assert_num_queries(7):
+    # posts, the site's settings, and one query for the images.
+    with django_assert_num_queries(8):
         seo = api.get("/api/v1/posts/social/").json()["seo"]
     assert seo["open_graph"]["image"]["alt"] == "Card"
     assert seo["twitter"]["image"]["alt"] == "Bird"
 
 
-def test_a_post_without_images_costs_the_same_six_queries(
+def test_a_post_without_images_costs_the_same_seven_queries(
     api, db, content_version, django_assert_num_queries
 ):
     PostFactory(slug="plain", authors=[AuthorFactory()], tags=[TagFactory()])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         seo = api.get("/api/v1/posts/plain/").json()["seo"]
     assert len(seo["json_ld"]["author"]) == 1  # from the directory: no query
 
@@ -196,12 +196,13 @@ def test_social_images_of_tags_and_authors_cost_no_query(
         tag = TagFactory(og_image=make_image(), twitter_image=make_image())
         author = AuthorFactory(og_image=make_image(), cover_image=make_image())
         PostFactory(tags=[tag], authors=[author])
-    with django_assert_num_queries(2):  # the directory, the visible counts
+    # The directory, the visible counts, the site's settings.
+    with django_assert_num_queries(3):
         tags = api.get("/api/v1/tags/").json()["results"]
     assert all(t["seo"]["twitter"]["image"] for t in tags)
     with django_assert_num_queries(0):
         assert api.get(f"/api/v1/tags/{tag.slug}/").status_code == 200
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(2):  # the directory, the counts (site: kept)
         authors = api.get("/api/v1/authors/").json()["results"]
     assert all(a["seo"]["open_graph"]["image"] for a in authors)
     with django_assert_num_queries(0):

@@ -68,9 +68,10 @@ def test_tags_cost_two_queries_whatever_their_number_then_none(
     tags = [TagFactory() for _ in range(30)]
     for tag in tags:
         PostFactory(tags=[tag])
-    with django_assert_num_queries(2):  # the tag directory, the visible post counts
+    # The tag directory, the visible post counts, the site's settings (`seo`).
+    with django_assert_num_queries(3):
         assert api.get("/api/v1/tags/", {"page_size": 100}).status_code == 200
-    # Both are kept for the content version: one tag or a page is then free.
+    # All are kept for the content version: one tag or a page is then free.
     with django_assert_num_queries(0):
         assert api.get(f"/api/v1/tags/{tags[3].slug}/").status_code == 200
     with django_assert_num_queries(0):
@@ -80,10 +81,15 @@ def test_tags_cost_two_queries_whatever_their_number_then_none(
 def test_one_tag_costs_two_queries_then_none(
     api, blog, content_version, django_assert_num_queries
 ):
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # as the list: directory, counts, site
         assert api.get("/api/v1/tags/engineering/").status_code == 200
     with django_assert_num_queries(0):
+        assert api.get("/api/v1/tags/elixir/").status_code == 200
+    # An unknown slug may be an old one: the redirects, once per content version.
+    with django_assert_num_queries(1):
         assert api.get("/api/v1/tags/nope/").status_code == 404
+    with django_assert_num_queries(0):
+        assert api.get("/api/v1/tags/nope-either/").status_code == 404
 
 
 def test_the_tag_page_costs_four_queries_then_one(

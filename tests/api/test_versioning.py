@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 ENDPOINTS = [
     "/api/v1/", "/api/v1/posts/", "/api/v1/posts/?tag=engineering&search=x",
     "/api/v1/posts/newest/", "/api/v1/tags/", "/api/v1/tags/engineering/",
-    "/api/v1/tags/engineering/posts/", "/api/v1/index/",
+    "/api/v1/tags/engineering/posts/", "/api/v1/index/", "/api/v1/site/",
+    "/api/v1/feeds/rss/",
 ]  # fmt: skip
 
 

@@ -161,7 +161,7 @@ def test_scheduling_is_post_scheduled_then_published_once_when_its_time_comes(co
     assert types() == ["post.scheduled"]
     scheduled = Event.objects.get()
     assert scheduled.data["post"]["id"] == str(post.uuid)
-    assert PendingPublish.objects.get().post_id == post.pk
+    assert PendingPublish.objects.get().subject_id == post.pk
 
     assert events.publish_due() == 0  # not yet
     Post.objects.filter(pk=post.pk).update(
@@ -235,4 +235,6 @@ def test_a_bulk_write_purges_what_it_wrote_and_schedules_its_future_posts(commit
     assert {f"post-{live.uuid}", f"post-{later.uuid}", f"tag-{tag.uuid}", "posts"} <= (
         set(event.data["surrogate_keys"])
     )
-    assert list(PendingPublish.objects.values_list("post_id", flat=True)) == [later.pk]
+    assert list(PendingPublish.objects.values_list("subject_id", flat=True)) == [
+        later.pk
+    ]

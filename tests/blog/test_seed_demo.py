@@ -3,7 +3,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from blog.models import Image, Post, Tag
+from blog.models import Author, Image, Page, Post, Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,16 @@ def test_the_demo_has_the_shape_of_the_tag_page():
         assert '<pre><code class="language-' in post.body_html, post.slug
         assert post.toc
         assert post.word_count > 100
+        assert post.authors.exists(), post.slug
+    assert Author.objects.count() == 2
+    assert (
+        Post.objects.filter(authors__slug="maya-okafor")
+        .filter(authors__slug="lars-lindqvist")
+        .exists()
+    )  # a byline of two
+    assert set(Page.objects.published().values_list("slug", flat=True)) == {
+        "about", "uses",
+    }  # fmt: skip
 
 
 def test_seed_demo_is_idempotent():
@@ -31,6 +41,8 @@ def test_seed_demo_is_idempotent():
         Tag.objects.count(),
         Post.tags.through.objects.count(),
         Image.objects.count(),
+        Post.authors.through.objects.count(),
+        Page.objects.count(),
     )
     call_command("seed_demo")
     assert (
@@ -38,6 +50,8 @@ def test_seed_demo_is_idempotent():
         Tag.objects.count(),
         Post.tags.through.objects.count(),
         Image.objects.count(),
+        Post.authors.through.objects.count(),
+        Page.objects.count(),
     ) == counts
 
 

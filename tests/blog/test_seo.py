@@ -136,7 +136,7 @@ def test_the_stand_in_site_comes_from_the_settings(settings):
     settings.SITE_TITLE = "Notes"
     settings.SITE_DESCRIPTION = "About things."
     settings.SITE_URL = "https://www.example.com"
-    site = seo.current_site()
+    site = seo.SiteDefaults.from_settings()
     assert (site.title, site.description, site.url, site.locale) == (
         "Notes", "About things.", "https://www.example.com", "en",
     )  # fmt: skip

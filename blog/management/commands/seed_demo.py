@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from blog import demo_content, demo_images
 from blog.bulk import upsert_posts, upsert_tags
-from blog.models import Image, Post, Tag
+from blog.models import Author, Image, Page, Post, Tag
 from blog.synthetic import synthetic_posts, synthetic_tags
 
 
@@ -46,9 +46,25 @@ class Command(BaseCommand):
             )[0]
             for item in demo_content.TAGS
         }
+        authors = [
+            Author.objects.get_or_create(
+                slug=item["slug"],
+                defaults={key: value for key, value in item.items() if key != "slug"},
+            )[0]
+            for item in demo_content.AUTHORS
+        ]
+        for item in demo_content.PAGES:
+            Page.objects.get_or_create(
+                slug=item["slug"],
+                defaults={
+                    **{key: value for key, value in item.items() if key != "slug"},
+                    "status": Page.Status.PUBLISHED,
+                    "show_in_navigation": True,
+                },
+            )
         today = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0)
         created = 0
-        for item in demo_content.POSTS:
+        for n, item in enumerate(demo_content.POSTS):
             if Post.objects.filter(slug=item["slug"]).exists():
                 continue
             state = item["state"]
@@ -64,6 +80,9 @@ class Command(BaseCommand):
                 else today - timedelta(days=item["days_ago"]),
             )
             post.tags.set([tags[slug] for slug in item["tags"]])
+            byline = authors if n % 3 == 0 else [authors[n % 2]]
+            for order, author in enumerate(byline):
+                post.authors.add(author, through_defaults={"sort_order": order})
             topic = tags[item["tags"][-1]]  # the most specific of its topics
             post.feature_image = self.cover(topic)
             post.save(update_fields=["feature_image"])
