@@ -47,6 +47,7 @@ CASE_LABELS = {
     "authors": "authors",
     "author": "author page",
     "pages": "pages",
+    "site": "site settings",
 }
 VARIANTS = ("uncached", "warm", "304", "throttled")
 # The throttled variant: warm hits with the rate limit on (counted, never reached);
@@ -168,6 +169,7 @@ def case_paths(settings: Settings, server: Gunicorn) -> tuple[dict[str, str], li
         "authors": "/api/v1/authors/",
         "author": f"/api/v1/authors/{AUTHOR}/posts/",
         "pages": "/api/v1/pages/",
+        "site": "/api/v1/site/",
     }
     return {key: paths[key] for key in settings.cases}, notes
 
