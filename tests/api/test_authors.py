@@ -205,7 +205,8 @@ def test_no_email_username_or_login_id_is_shown_anywhere(api, blog, settings):
         "/api/v1/", POSTS, "/api/v1/posts/both/", "/api/v1/posts/oldest/",
         "/api/v1/tags/", "/api/v1/tags/engineering/", "/api/v1/tags/engineering/posts/",
         "/api/v1/authors/", "/api/v1/authors/ada/", "/api/v1/authors/ada/posts/",
-        "/api/v1/index/", "/api/v1/sitemap.xml", "/api/v1/sitemaps/posts.xml",
+        "/api/v1/index/", "/api/v1/pages/", "/api/v1/site/", "/api/v1/redirects/",
+        "/api/v1/sitemap.xml", "/api/v1/sitemaps/posts.xml",
         "/api/v1/sitemaps/authors.xml",
         *(f"{base}feeds/{name}/" for base in ("/api/v1/", "/api/v1/tags/engineering/",
                                               "/api/v1/authors/ada/")
