@@ -127,6 +127,7 @@ class PageSitemap(FrontEndSitemap):
     def items(self):
         return (
             Page.objects.published()
+            .filter(noindex=False)
             .annotate(changed=Greatest(F("updated_at"), F("published_at")))
             .in_navigation_order()
             .values("slug", "changed")

@@ -65,7 +65,7 @@ def decide(subject: str, before: Seen, after: Seen) -> str | None:
 # What shows the site's settings besides `/api/v1/site/`: the feeds (their title
 # and description; they carry `posts`) and, once every shape carries `seo` with the
 # site's name and default image, every collection.
-SITE_KEYS = ["site", "posts", "tags", "authors", "sitemap"]
+SITE_KEYS = ["site", "posts", "tags", "authors", "pages", "sitemap"]
 
 
 def surrogate_keys(subject: str, *shapes: dict | None) -> list[str]:

@@ -55,7 +55,7 @@ EVENT_MODELS = {
     "blog.Post": ("post", "author"),
     "blog.Tag": ("tag",),
     "blog.Post_tags": ("post",),
-    "blog.Image": ("post", "page", "site"),
+    "blog.Image": ("post", "page", "site", "author", "tag"),
     "blog.Post_images": ("post",),
     "blog.Page": ("page",),
     "blog.Page_images": ("page",),
@@ -67,29 +67,38 @@ EVENT_MODELS = {
 }
 
 
-def _showing_image(label: str, pk: int, using: str) -> list[int]:
-    """The posts (or pages) with the image as cover or in their body."""
+# The images `seo` shows besides a cover (`blog.seo.SeoFields`).
+SOCIAL_IMAGES = ("og_image", "twitter_image")
+WRITING_IMAGES = ("feature_image", "images", *SOCIAL_IMAGES)
+
+
+def _showing_image(
+    label: str, pk: int, using: str, fields: tuple[str, ...] = WRITING_IMAGES
+) -> list[int]:
+    """The rows of `label` that show the image in one of `fields` (a post's or a
+    page's cover, body and social cards; an author's avatar, cover and cards...)."""
     from django.apps import apps
 
-    model = apps.get_model(label)
-    shown = model.objects.using(using).filter(
-        Q(feature_image_id=pk)
-        | Q(images=pk)
-        | Q(og_image_id=pk)  # its social cards (`seo`)
-        | Q(twitter_image_id=pk)
-    )
-    return list(shown.values_list("pk", flat=True).distinct())
+    shown = Q()
+    for name in fields:
+        shown |= Q(**{name: pk})
+    rows = apps.get_model(label).objects.using(using).filter(shown)
+    return list(rows.values_list("pk", flat=True).distinct())
 
 
 def _posts_showing_image(pk: int, using: str) -> list[int]:
-    return _showing_image("blog.Post", pk, using)
+    """Posts with the image as cover, in the body, on a social card, or as the
+    avatar of an author in their byline (`AuthorRef.avatar`)."""
+    own = _showing_image("blog.Post", pk, using)
+    bylines = _showing_image("blog.Post", pk, using, ("authors__avatar",))
+    return list(dict.fromkeys(own + bylines))
 
 
 def _site_showing_image(pk: int, using: str) -> list[int]:
     from blog.site import SHOWN_IMAGES, Site
 
     showing = Q()
-    for name in SHOWN_IMAGES:
+    for name in (*SHOWN_IMAGES, "default_social_image"):  # `seo` falls back to it
         showing |= Q(**{f"{name}_id": pk})
     return list(Site.objects.using(using).filter(showing).values_list("pk", flat=True))
 
@@ -117,6 +126,12 @@ SUBJECT_IDS = {
     ("blog.Image", "post"): _posts_showing_image,
     ("blog.Image", "page"): lambda pk, using: _showing_image("blog.Page", pk, using),
     ("blog.Image", "site"): _site_showing_image,
+    ("blog.Image", "author"): lambda pk, using: _showing_image(
+        "blog.Author", pk, using, ("avatar", "cover_image", *SOCIAL_IMAGES)
+    ),
+    ("blog.Image", "tag"): lambda pk, using: _showing_image(
+        "blog.Tag", pk, using, SOCIAL_IMAGES
+    ),
     # Mapped, so that deleting the row reads what readers then see (the defaults a
     # new row would be made with) rather than treating the site as gone.
     ("blog.Site", "site"): lambda pk, using: [pk],
@@ -139,19 +154,39 @@ SUBJECT_IDS = {
 }
 
 
-def _subject_ids(sender, subject: str, pk: int | None, using: str) -> list[int]:
-    if pk is None:
-        return []
-    find = SUBJECT_IDS.get((sender._meta.label, subject))
-    return find(pk, using) if find else [pk]
+# (model label, subject) -> the row's own column naming that subject: read from the
+# instance too, so a row not saved yet (a byline row added in the admin, a new
+# redirect) names its subjects before it is written, and a moved one both sides.
+SUBJECT_COLUMNS = {
+    ("blog.PostAuthor", "post"): "post_id",
+    ("blog.PostAuthor", "author"): "author_id",
+    **{
+        ("blog.SlugRedirect", kind): f"{kind}_id"
+        for kind in ("post", "tag", "author", "page")
+    },
+}
 
 
-def _subjects(sender, pk: int | None, using: str) -> list[tuple[str, int]]:
+def _subject_ids(sender, subject: str, instance, using: str) -> list[int]:
+    label = sender._meta.label
+    pk = instance.pk
+    found = []
+    if pk is not None:
+        find = SUBJECT_IDS.get((label, subject))
+        found = find(pk, using) if find else [pk]
+    column = SUBJECT_COLUMNS.get((label, subject))
+    own = getattr(instance, column, None) if column else None
+    if own is not None and own not in found:
+        found.append(own)
+    return found
+
+
+def _subjects(sender, instance, using: str) -> list[tuple[str, int]]:
     """Every (subject, id) a change of this row changes."""
     return [
         (subject, subject_pk)
         for subject in EVENT_MODELS[sender._meta.label]
-        for subject_pk in _subject_ids(sender, subject, pk, using)
+        for subject_pk in _subject_ids(sender, subject, instance, using)
     ]
 
 
@@ -375,8 +410,17 @@ def bulk_change(post_ids: list[int], using: str = DEFAULT_DB_ALIAS) -> None:
     tag_ids = links.values("tag_id")
     from blog.models import Tag
 
-    keys = ["posts", "tags", "sitemap"]
+    keys = ["posts", "tags", "authors", "sitemap"]
     keys += [f"post-{uuid}" for uuid in posts.values_list("uuid", flat=True)]
+    from blog.models import Author
+
+    bylines = Post.authors.through.objects.using(using).filter(post_id__in=post_ids)
+    keys += [
+        f"author-{uuid}"
+        for uuid in Author.objects.using(using)
+        .filter(pk__in=bylines.values("author_id"))
+        .values_list("uuid", flat=True)
+    ]
     keys += [
         f"tag-{uuid}"
         for uuid in Tag.objects.using(using)
@@ -425,10 +469,27 @@ def publish_due(now: datetime | None = None, limit: int = 100) -> int:
                 write_event(row.subject, f"{row.subject}.published", Seen(SCHEDULED),
                             after, DEFAULT_DB_ALIAS, pk=row.subject_id)  # fmt: skip
                 emitted += 1
+                if row.subject == "post":
+                    _announce_new_authors(row.subject_id)
             elif after.state == SCHEDULED:  # moved later by a change in between
                 continue
             row.delete()
     return emitted
+
+
+def _announce_new_authors(post_id: int) -> None:
+    """`author.created` for the byline's authors whose first visible post this
+    scheduled post is (publishing at once records them through the save)."""
+    from blog.models import Post
+
+    for _, author_id in _byline_links(DEFAULT_DB_ALIAS, post_id=post_id):
+        others = Post.objects.published().filter(authors=author_id).exclude(pk=post_id)
+        if others.exists():
+            continue
+        after = SEEN["author"](author_id, DEFAULT_DB_ALIAS)
+        if after.state == VISIBLE:
+            write_event("author", "author.created", Seen(HIDDEN), after,
+                        DEFAULT_DB_ALIAS, pk=author_id)  # fmt: skip
 
 
 # --- Signals -------------------------------------------------------------------------
@@ -436,18 +497,18 @@ def publish_due(now: datetime | None = None, limit: int = 100) -> int:
 
 def _before_save(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
     if not raw:
-        for subject, pk in _subjects(sender, instance.pk, using):
+        for subject, pk in _subjects(sender, instance, using):
             _remember(subject, pk, using)
 
 
 def _after_save(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
     if not raw:
-        for subject, pk in _subjects(sender, instance.pk, using):
+        for subject, pk in _subjects(sender, instance, using):
             _record(subject, pk, using)
 
 
 def _before_delete(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
-    subjects = _subjects(sender, instance.pk, using)
+    subjects = _subjects(sender, instance, using)
     for subject, pk in subjects:
         _remember(subject, pk, using)
     instance._event_subjects = subjects
@@ -464,6 +525,7 @@ def _after_delete(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
 def _links_changed(sender, instance, action, reverse, model, pk_set, using, **kwargs):
     """`post.tags.add()`, `tag.posts.remove()`, `post.authors.add()`: the posts on
     the post side, and the authors on the author side."""
+    owner = EVENT_MODELS[sender._meta.label][0]  # the post (or page) side
     if reverse:  # the instance is a tag, an image or an author; the posts are pk_set
         post_ids = set(pk_set or ()) or _linked_posts(sender, instance)
         others = {instance.pk}
@@ -472,7 +534,7 @@ def _links_changed(sender, instance, action, reverse, model, pk_set, using, **kw
         others = set(pk_set or ())
         if not others and action.endswith("clear"):
             others = _current(using).cleared.get(("other", instance.pk), set())
-    changed = [("post", pk) for pk in post_ids]
+    changed = [(owner, pk) for pk in post_ids]
     if "author" in EVENT_MODELS[sender._meta.label]:
         if action == "pre_clear" and not reverse:
             others = {a for _, a in _byline_links(using, post_id=instance.pk)}
@@ -486,18 +548,21 @@ def _links_changed(sender, instance, action, reverse, model, pk_set, using, **kw
     elif action.startswith("post_"):
         if action == "post_clear" and reverse:
             post_ids = _current(using).cleared.pop(instance.pk, set())
-            changed = [("post", pk) for pk in post_ids] + [
-                (s, pk) for s, pk in changed if s != "post"
+            changed = [(owner, pk) for pk in post_ids] + [
+                (s, pk) for s, pk in changed if s != owner
             ]
         for subject, pk in changed:
             _record(subject, pk, using)
 
 
 def _linked_posts(sender, instance) -> set[int]:
-    """The posts linked to `instance` (the other side) in the link table `sender`."""
-    (other,) = [f for f in sender._meta.fields if f.related_model is type(instance)]
-    links = sender.objects.filter(**{other.name: instance.pk})
-    return set(links.values_list("post_id", flat=True))
+    """The posts (or pages) linked to `instance` (the other side) in the link table
+    `sender`."""
+    links = [f for f in sender._meta.fields if f.is_relation]
+    (other,) = [f for f in links if f.related_model is type(instance)]
+    (owner,) = [f for f in links if f is not other]
+    rows = sender.objects.filter(**{other.name: instance.pk})
+    return set(rows.values_list(owner.attname, flat=True))
 
 
 # Link tables of their own (a byline's order): changed by `post.authors.add()`

@@ -193,7 +193,7 @@ class Author(SeoFields, models.Model):
     @classmethod
     def site_author(cls) -> Author:
         """The blog's own byline (`SITE_AUTHOR_NAME`), made on first use."""
-        name = settings.SITE_AUTHOR_NAME
+        name = settings.SITE_AUTHOR_NAME[:100]  # the field's length
         author = cls.objects.filter(name=name, user=None).order_by("pk").first()
         return author or cls.objects.create(name=name)
 

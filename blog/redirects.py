@@ -95,6 +95,14 @@ def _seen_by_readers(model, pk: int, using=None) -> bool:
     return model.objects.using(using).seen_by_readers().filter(pk=pk).exists()
 
 
+def _owned_after_save(instance) -> bool:
+    """Whether readers will see `instance` under its slug once saved: a post or
+    page published and due; an author or tag, always (an author's visibility
+    comes from its posts: a redirect it shadows meanwhile is never followed)."""
+    state = getattr(instance, "state", None)
+    return state is None or state == "published"
+
+
 def _before_save(sender, instance, raw=False, using=None, **kwargs) -> None:
     """In the save's transaction (`save()` opens one): the old slug of something
     readers have seen points at it; its new slug redirects nowhere any more."""
@@ -102,8 +110,10 @@ def _before_save(sender, instance, raw=False, using=None, **kwargs) -> None:
         return
     kind = REDIRECTED[sender._meta.label]
     rows = SlugRedirect.objects.using(using)
-    if instance.slug:
-        # A current slug never redirects: a rename back, or a takeover by another.
+    if instance.slug and _owned_after_save(instance):
+        # A current slug never redirects: a rename back, or a takeover by another
+        # that readers see (a draft on an old slug leaves the redirect until it is
+        # published; `moves()` never follows a slug a visible object holds).
         rows.filter(kind=kind, old_slug=instance.slug).delete()
     if instance.pk is None:
         return
@@ -142,8 +152,12 @@ def moves() -> dict[tuple[str, str], str]:
 
     seen = models.Q()
     for label, kind in REDIRECTED.items():
-        visible = apps.get_model(label).objects.seen_by_readers().values("pk")
-        seen |= models.Q(kind=kind, **{f"{kind}__in": visible})
+        readers_see = apps.get_model(label).objects.seen_by_readers()
+        # Led to something visible, from a slug nothing visible holds now.
+        seen |= models.Q(
+            models.Q(kind=kind, **{f"{kind}__in": readers_see.values("pk")})
+            & ~models.Q(old_slug__in=readers_see.values("slug"))
+        )
     kinds = list(REDIRECTED.values())
     rows = SlugRedirect.objects.filter(seen).values_list(
         "kind", "old_slug", *(f"{kind}__slug" for kind in kinds)

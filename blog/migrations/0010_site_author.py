@@ -16,7 +16,7 @@ def give_posts_the_site_author(apps, schema_editor):
     post_ids = list(Post.objects.using(using).values_list("pk", flat=True))
     if not post_ids:
         return  # a new blog: editors get their own bylines
-    name = settings.SITE_AUTHOR_NAME
+    name = settings.SITE_AUTHOR_NAME[:100]  # Author.name's length
     taken = set(Author.objects.using(using).values_list("slug", flat=True))
     slug = unique_slug(slug_from_text(name, fallback="author"), taken.__contains__)
     author = Author.objects.using(using).create(name=name, slug=slug, uuid=uuid.uuid4())

@@ -9,6 +9,14 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def drop_pending_pages(apps, schema_editor):
+    """Backwards: only posts wait in the old table (one row per post id)."""
+    PendingPublish = apps.get_model("blog", "PendingPublish")
+    PendingPublish.objects.using(schema_editor.connection.alias).filter(
+        subject="page"
+    ).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -160,4 +168,6 @@ class Migration(migrations.Migration):
             model_name='page',
             constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published'])), name='page_status_known'),
         ),
+        # Backwards this runs first, while the rows still name their subject.
+        migrations.RunPython(migrations.RunPython.noop, drop_pending_pages),
     ]

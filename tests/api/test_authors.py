@@ -306,3 +306,61 @@ def test_the_authors_sitemap_lists_the_authors_readers_see(api, blog, settings):
     ]  # not "Drafts Only": no visible post
     settings.FRONTEND_AUTHOR_URL = ""
     assert api.get("/api/v1/sitemaps/authors.xml").status_code == 404
+
+
+def test_a_byline_row_saved_for_an_author_readers_know_is_no_author_created(
+    blog, django_capture_on_commit_callbacks
+):
+    """The admin's inline saves rows (no m2m signal): the author's state before is
+    read from the new row, so Ada, already visible, is not "created" again."""
+    from blog.models import PostAuthor
+    from blog.outbox import Event
+
+    Event.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        PostAuthor.objects.create(
+            post=blog["posts"]["newest"], author=blog["authors"]["ada"], sort_order=1
+        )
+    assert list(Event.objects.values_list("type", flat=True)) == ["post.updated"]
+
+
+def test_a_scheduled_first_post_announces_its_new_author_when_it_goes_live(
+    blog, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from blog import events
+    from blog.outbox import Event
+
+    Event.objects.all().delete()
+    scheduled = blog["posts"]["scheduled"]  # signed by "Drafts Only" and Ada
+    Post.objects.filter(pk=scheduled.pk).update(
+        published_at=timezone.now() - timedelta(seconds=1)
+    )
+    # Its pending row still says "in three days": the tick then.
+    assert events.publish_due(now=timezone.now() + timedelta(days=4)) == 1
+    kinds = sorted(Event.objects.values_list("type", "subject_id"))
+    assert kinds == sorted([
+        ("post.published", scheduled.uuid),
+        ("author.created", blog["authors"]["ghost"].uuid),
+    ])  # fmt: skip
+
+
+def test_an_avatar_change_reaches_the_author_and_the_posts_showing_it(
+    blog, django_capture_on_commit_callbacks
+):
+    from blog.outbox import Event
+
+    with django_capture_on_commit_callbacks(execute=True):
+        avatar = make_image(alt="Grace")
+        grace = blog["authors"]["grace"]
+        grace.avatar = avatar
+        grace.save()
+    Event.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        avatar.alt = "Grace Hopper, 1984"
+        avatar.save()
+    kinds = sorted(Event.objects.values_list("type", flat=True))
+    assert kinds == ["author.updated", "post.updated", "post.updated"]

@@ -196,3 +196,11 @@ def test_every_save_keeps_a_revision(pages):
     page.save()
     assert page.history.count() == 2
     assert page.history.earliest().body == "## Who we are\n\nEngineers."
+
+
+def test_a_noindex_page_is_left_out_of_the_sitemap(api, pages, settings):
+    settings.FRONTEND_PAGE_URL = "https://www.example.com/{slug}/"
+    Page.objects.filter(slug="uses").update(noindex=True)
+    text = api.get("/api/v1/sitemaps/pages.xml").content.decode()
+    assert text.count("<url>") == 2
+    assert "/uses/" not in text

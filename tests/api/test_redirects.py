@@ -201,3 +201,17 @@ def test_a_new_tag_on_an_old_tag_slug_takes_it(
     with django_capture_on_commit_callbacks(execute=True):
         TagFactory(slug="python", name="Python (the snake)")
     assert api.get("/api/v1/tags/python/").json()["name"] == "Python (the snake)"
+
+
+def test_a_draft_on_an_old_slug_leaves_the_redirect_until_it_is_published(
+    api, blog, django_capture_on_commit_callbacks
+):
+    rename(blog["posts"]["both"], "both-v2", django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = PostFactory(slug="both", draft=True)
+    assert api.get("/api/v1/posts/both/")["Location"].endswith("/posts/both-v2/")
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.status = Post.Status.PUBLISHED
+        draft.save()
+    assert api.get("/api/v1/posts/both/").json()["id"] == str(draft.uuid)
+    assert api.get("/api/v1/redirects/").json()["count"] == 0
