@@ -91,9 +91,24 @@ def _reader(field: serializers.Field) -> Callable:
 
 class FastSerializer(serializers.Serializer):
     """A serializer that renders its declared fields with readers built once per
-    serializer instance (once per request for a list's child)."""
+    serializer instance (once per request for a list's child).
+
+    A shape that depends only on its object and the request (`shared_per_request`:
+    an image, a byline author) is rendered once per request and object: a page of
+    20 posts with three authors each shows 60 bylines of a handful of authors.
+    """
+
+    shared_per_request = False
 
     def to_representation(self, instance) -> dict:
+        memo = None
+        if self.shared_per_request:
+            request = self.context.get("request")
+            if request is not None:
+                memo = request.__dict__.setdefault("_rendered", {})
+                found = memo.get((type(self), instance.pk))
+                if found is not None:
+                    return found
         readers = self.__dict__.get("_readers")
         if readers is None:
             readers = self.__dict__["_readers"] = [
@@ -101,7 +116,10 @@ class FastSerializer(serializers.Serializer):
                 for name, field in self.fields.items()
                 if not field.write_only
             ]
-        return {name: read(instance) for name, read in readers}
+        rendered = {name: read(instance) for name, read in readers}
+        if memo is not None:
+            memo[(type(self), instance.pk)] = rendered
+        return rendered
 
 
 @extend_schema_field(
@@ -262,6 +280,8 @@ class MediaUrlField(serializers.URLField):
 class ImageRefSerializer(FastSerializer):
     """An image of the library as a post shows it (the contract's `ImageRef`)."""
 
+    shared_per_request = True
+
     id = public_id()
     url = MediaUrlField(source="file", help_text="The cleaned original.")
     width = serializers.IntegerField(min_value=1, help_text="Pixels, upright.")
@@ -311,6 +331,8 @@ class TagRefListField(LinkedRefListField):
 
 class AuthorRefSerializer(FastSerializer):
     """An author as a post's byline shows them (`AuthorRef`)."""
+
+    shared_per_request = True
 
     id = public_id()
     slug = ContentSlugField(help_text="The author's slug, their address.")
@@ -517,6 +539,8 @@ class AuthorLinkSerializer(FastSerializer):
 class AuthorSerializer(AuthorRefSerializer):
     """An author with their profile (`Author`). No field ever carries an e-mail
     address, a username or a login id."""
+
+    shared_per_request = False  # each is shown once, with its count
 
     bio = serializers.CharField(allow_blank=True, help_text="Plain text.")
     cover_image = ImageRefSerializer(allow_null=True)

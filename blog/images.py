@@ -33,11 +33,12 @@ import blurhash
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
+from django.utils.encoding import filepath_to_uri
 from PIL import Image as Pillow
 from PIL import ImageOps, UnidentifiedImageError
 
@@ -532,8 +533,37 @@ def process_pending(limit: int = 1) -> int:
 
 def media_url(name: str, request=None) -> str:
     """The stored file's absolute URL: the storage's own (S3, its CDN), or
-    `MEDIA_URL` on this API's origin (the request's, else `API_PUBLIC_URL`)."""
-    url = default_storage.url(name)
+    `MEDIA_URL` on this API's origin (the request's, else `API_PUBLIC_URL`).
+
+    Kept per request: an image's renditions are named in its `renditions` and
+    again in its `srcset`, and a page shows the same covers and avatars often."""
+    memo = None if request is None else request.__dict__.setdefault("_media_urls", {})
+    if memo is not None:
+        found = memo.get(name)
+        if found is not None:
+            return found
+    if memo is not None and _is_local_storage():
+        # The local storage's URL is its base and the quoted name: the absolute
+        # base once per request, not a urljoin and build_absolute_uri per file.
+        base = memo.get(_BASE)
+        if base is None:
+            base = memo[_BASE] = _absolute(default_storage.url(""), request)
+        url = base + filepath_to_uri(name)
+    else:
+        url = _absolute(default_storage.url(name), request)
+    if memo is not None:
+        memo[name] = url
+    return url
+
+
+_BASE = object()  # the key of the absolute base URL in a request's memo
+
+
+def _is_local_storage() -> bool:
+    return isinstance(getattr(default_storage, "_wrapped", None), FileSystemStorage)
+
+
+def _absolute(url: str, request=None) -> str:
     if url.startswith(("http://", "https://")):
         return url
     if request is not None:
