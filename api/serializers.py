@@ -90,13 +90,14 @@ def _reader(field: serializers.Field) -> Callable:
 
 
 class FastSerializer(serializers.Serializer):
-    """A serializer that renders its declared fields with readers built once per
-    serializer instance (once per request for a list's child).
-
-    A shape that depends only on its object and the request (`shared_per_request`:
-    an image, a byline author) is rendered once per request and object: a page of
-    20 posts with three authors each shows 60 bylines of a handful of authors.
-    """
+    # (Comments, not a docstring: drf-spectacular would show a docstring as the
+    # description of every shape without its own.)
+    #
+    # Renders its declared fields with readers built once per serializer instance
+    # (once per request for a list's child). A shape that depends only on its
+    # object and the request (`shared_per_request`: an image, a byline author) is
+    # rendered once per request and object: a page of 20 posts with three authors
+    # each shows 60 bylines of a handful of authors.
 
     shared_per_request = False
 
