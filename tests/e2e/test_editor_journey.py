@@ -26,7 +26,11 @@ print("hello")
 ```
 """
 
-pytestmark = pytest.mark.slow
+# PostgreSQL only, as the other journeys: the "Search & social" section's live
+# preview now sends requests beside the editor's own saves, which SQLite's in-memory
+# test database serves from one shared connection (a CI run on SQLite failed the
+# tag popup's save with an IntegrityError once).
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 def api_json(page, path: str, status: int = 200) -> dict:
