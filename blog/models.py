@@ -36,7 +36,34 @@ from blog.slugs import (
 _SLUG_REGEX = rf"^{SLUG_PATTERN}$"
 
 
-class Tag(SeoFields, models.Model):
+class Named(models.Model):
+    """What tags and authors share: a slug made from the name when blank, and a
+    save in one transaction with the signals that version it and record its
+    events."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        self.fill_defaults()
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.fill_defaults()
+
+    def fill_defaults(self) -> None:
+        """A slug from the name when blank."""
+        if not self.slug:
+            model = type(self)
+            self.slug = unique_slug(
+                slug_from_text(self.name, fallback=self._meta.model_name),
+                lambda s: model.objects.filter(slug=s).exclude(pk=self.pk).exists(),
+            )
+
+
+class Tag(SeoFields, Named):
     # The public `id`: never changes, not on a slug change nor an import.
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=100, unique=True)
@@ -62,26 +89,9 @@ class Tag(SeoFields, models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        self.fill_defaults()
-        # One transaction with the signals that version it and record its events.
-        with transaction.atomic(using=kwargs.get("using")):
-            super().save(*args, **kwargs)
-
-    def clean(self) -> None:
-        super().clean()
-        self.fill_defaults()
-
-    def fill_defaults(self) -> None:
-        """A slug from the name when blank."""
-        if not self.slug:
-            self.slug = unique_slug(
-                slug_from_text(self.name, fallback="tag"),
-                lambda s: Tag.objects.filter(slug=s).exclude(pk=self.pk).exists(),
-            )
 
 
-class Author(SeoFields, models.Model):
+class Author(SeoFields, Named):
     """A byline: a person writing on the blog, with or without a login.
 
     `user` links an editor's login to their byline (new posts default to it); the
@@ -146,22 +156,6 @@ class Author(SeoFields, models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        self.fill_defaults()
-        with transaction.atomic(using=kwargs.get("using")):
-            super().save(*args, **kwargs)
-
-    def clean(self) -> None:
-        super().clean()
-        self.fill_defaults()
-
-    def fill_defaults(self) -> None:
-        """A slug from the name when blank."""
-        if not self.slug:
-            self.slug = unique_slug(
-                slug_from_text(self.name, fallback="author"),
-                lambda s: Author.objects.filter(slug=s).exclude(pk=self.pk).exists(),
-            )
 
     def merge_into(self, target: Author) -> int:
         """Move this author's bylines to `target` (keeping each post's order; a post
