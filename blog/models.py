@@ -90,7 +90,6 @@ class Tag(SeoFields, Named):
         return self.name
 
 
-
 class Author(SeoFields, Named):
     """A byline: a person writing on the blog, with or without a login.
 
@@ -155,7 +154,6 @@ class Author(SeoFields, Named):
 
     def __str__(self) -> str:
         return self.name
-
 
     def merge_into(self, target: Author) -> int:
         """Move this author's bylines to `target` (keeping each post's order; a post
