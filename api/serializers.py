@@ -5,8 +5,10 @@ those declared fields directly (a page of 20 posts would otherwise run hundreds 
 DRF field objects); tests hold its output to DRF's own field-by-field path.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
@@ -74,7 +76,7 @@ def _reader(field: serializers.Field) -> Callable:
         and type(field).get_attribute is serializers.Field.get_attribute
     )
     if nested_fast and simple_source:
-        render = field.to_representation
+        render = field._render  # inside a render: the context is set
 
         def read_nested(obj):
             value = getattr(obj, source)
@@ -89,35 +91,82 @@ def _reader(field: serializers.Field) -> Callable:
     return read
 
 
+# The context of the render in progress: what the view gave its serializer
+# (`request`, `view`, `format`). The field trees `FastSerializer` shares across
+# requests read it from here.
+_RENDERING: ContextVar[Mapping] = ContextVar("rendering", default=MappingProxyType({}))
+
+
+class _RenderingContext(Mapping):
+    """The `context` of a shared field tree: that of the render in progress."""
+
+    def __getitem__(self, key):
+        return _RENDERING.get()[key]
+
+    def __iter__(self):
+        return iter(_RENDERING.get())
+
+    def __len__(self) -> int:
+        return len(_RENDERING.get())
+
+
+_SHARED_CONTEXT = _RenderingContext()
+# Per serializer class: its declared fields' readers, built once per process.
+_PLANS: dict[type, list[tuple[str, Callable]]] = {}
+
+
+def _plan(cls: "type[FastSerializer]") -> list[tuple[str, Callable]]:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        # A root of its own whose fields (and theirs) read the rendering context.
+        template = cls()
+        template._context = _SHARED_CONTEXT
+        plan = _PLANS[cls] = [
+            (name, _reader(field))
+            for name, field in template.fields.items()
+            if not field.write_only
+        ]
+    return plan
+
+
 class FastSerializer(serializers.Serializer):
     # (Comments, not a docstring: drf-spectacular would show a docstring as the
     # description of every shape without its own.)
     #
-    # Renders its declared fields with readers built once per serializer instance
-    # (once per request for a list's child). A shape that depends only on its
-    # object and the request (`shared_per_request`: an image, a byline author) is
-    # rendered once per request and object: a page of 20 posts with three authors
-    # each shows 60 bylines of a handful of authors.
+    # Renders its declared fields with readers built once per process and class
+    # (`_plan`): DRF would copy and bind every declared field, nested ones
+    # included, for each serializer it makes, about 140 field objects for a post's
+    # page. The shared fields read the view's context through `_RENDERING`, set
+    # while a serializer the view made renders. A shape's fields depend only on
+    # its class (none of these overrides `get_fields`).
+    #
+    # A shape that depends only on its object and the request
+    # (`shared_per_request`: an image, a byline author) is rendered once per
+    # request and object: a page of 20 posts with three authors each shows 60
+    # bylines of a handful of authors.
 
     shared_per_request = False
 
     def to_representation(self, instance) -> dict:
+        context = self.context
+        if context is _SHARED_CONTEXT:  # a field of a shared tree: already set
+            return self._render(instance)
+        token = _RENDERING.set(context)
+        try:
+            return self._render(instance)
+        finally:
+            _RENDERING.reset(token)
+
+    def _render(self, instance) -> dict:
         memo = None
         if self.shared_per_request:
-            request = self.context.get("request")
+            request = _RENDERING.get().get("request")
             if request is not None:
                 memo = request.__dict__.setdefault("_rendered", {})
                 found = memo.get((type(self), instance.pk))
                 if found is not None:
                     return found
-        readers = self.__dict__.get("_readers")
-        if readers is None:
-            readers = self.__dict__["_readers"] = [
-                (name, _reader(field))
-                for name, field in self.fields.items()
-                if not field.write_only
-            ]
-        rendered = {name: read(instance) for name, read in readers}
+        rendered = {name: read(instance) for name, read in _plan(type(self))}
         if memo is not None:
             memo[(type(self), instance.pk)] = rendered
         return rendered
