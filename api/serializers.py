@@ -147,6 +147,14 @@ class FastSerializer(serializers.Serializer):
 
     shared_per_request = False
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.get_fields is not serializers.Serializer.get_fields:
+            raise TypeError(
+                f"{cls.__name__} overrides get_fields: a FastSerializer's fields are "
+                "built once per class (see `_plan`), so they cannot vary per instance."
+            )
+
     def to_representation(self, instance) -> dict:
         context = self.context
         if context is _SHARED_CONTEXT:  # a field of a shared tree: already set

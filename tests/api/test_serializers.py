@@ -7,10 +7,12 @@ import pytest
 from rest_framework import serializers as drf
 from rest_framework.test import APIRequestFactory
 
+from api.context import directory
 from api.serializers import ImageRefSerializer, PostSerializer, PostSummarySerializer
 from blog import post_page
 from blog.models import Image, Post
-from tests.factories import PostFactory, TagFactory, make_image
+from blog.related import AUTHORS, TAGS
+from tests.factories import AuthorFactory, PostFactory, TagFactory, make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +99,91 @@ def test_the_post_fast_path_matches_drf_field_by_field():
         posts[3].slug,
         posts[1].slug,
     ]
+
+
+def _post_with_byline_and_cover(slug: str) -> Post:
+    authors = [AuthorFactory(avatar=make_image()), AuthorFactory()]
+    return PostFactory(slug=slug, feature_image=make_image(), authors=authors)
+
+
+def _byline_and_cover_urls(rendered: dict) -> list[str]:
+    """Every absolute URL of a post's summary: the post's, its cover's, each
+    author's and the first author's avatar (six in all)."""
+    return [
+        rendered["url"],
+        rendered["feature_image"]["url"],
+        *(author["url"] for author in rendered["authors"]),
+        rendered["primary_author"]["url"],
+        rendered["primary_author"]["avatar"]["url"],
+    ]
+
+
+def test_the_shared_field_trees_read_each_render_its_own_request(settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    # The field trees are built once per process; what they show of the request
+    # (its host, in every absolute URL) must be this render's, never an earlier one's.
+    post = _post_with_byline_and_cover("shared")
+    factory = APIRequestFactory()
+    shown = {}
+    for host in ("one.example", "two.example", "one.example"):
+        request = factory.get("/api/v1/posts/", HTTP_HOST=host)
+        page = page_of(post)
+        shown.setdefault(host, []).append(
+            PostSerializer(page, context={"request": request}).data
+        )
+    for host, renders in shown.items():
+        for rendered in renders:
+            urls = _byline_and_cover_urls(rendered)
+            assert len(urls) == 6
+            assert all(url.startswith(f"http://{host}/") for url in urls), urls
+
+
+def test_renders_in_other_threads_do_not_see_each_others_requests(settings):
+    import threading
+
+    settings.ALLOWED_HOSTS = ["*"]
+    post = _post_with_byline_and_cover("threaded")
+    factory = APIRequestFactory()
+    page = page_of(post)
+    requests = {}
+    for n in range(4):
+        host = f"host{n}.example"
+        request = requests[host] = factory.get("/api/v1/posts/", HTTP_HOST=host)
+        # Loaded here, so that the threads below need no database connection.
+        for related in (AUTHORS, TAGS):
+            directory(request, related)
+    failures: list[str] = []
+    done: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def render(host: str) -> None:
+        request = requests[host]
+        barrier.wait()
+        for _ in range(25):
+            rendered = PostSummarySerializer(page, context={"request": request}).data
+            wrong = [
+                url
+                for url in _byline_and_cover_urls(rendered)
+                if not url.startswith(f"http://{host}/")
+            ]
+            if wrong:
+                failures.append(f"{host}: {wrong}")
+        done.append(host)
+
+    threads = [threading.Thread(target=render, args=(host,)) for host in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(done) == 4
+    assert failures == []
+
+
+def test_a_shape_whose_fields_depend_on_more_than_its_class_is_refused():
+    # The fast path builds a class's fields once per process: a serializer that
+    # chose its fields per instance would be rendered with the first one's.
+    with pytest.raises(TypeError, match="get_fields"):
+
+        class PerInstance(PostSummarySerializer):
+            def get_fields(self):
+                return super().get_fields()
