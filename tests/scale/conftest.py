@@ -48,7 +48,8 @@ def pytest_configure(config) -> None:
 def stack():
     started = time.monotonic()
     running = Stack().start()
-    print(f"\nscale stack up in {time.monotonic() - started:.1f}s ({running.root})")
+    steps = ", ".join(f"{name} {took:.1f}s" for name, took in running.timings.items())
+    print(f"\nscale stack up in {time.monotonic() - started:.1f}s ({steps})")
     try:
         yield running
     finally:

@@ -449,6 +449,12 @@ class Stack:
                 self.haproxy.wait_for_state(host.name, "UP")
         wait_until(lambda: "Worker started" in self.worker.log_path.read_text(), 30,
                    "the worker starting")  # fmt: skip
+        # The worker starts on seed_demo's backlog: the covers' renditions (each
+        # a change readers see, so a new version and a purge of `posts tags`...)
+        # and the events' purges. A scenario that cached something before they
+        # are done would see it purged under its feet.
+        with self.timed("worker backlog"):
+            self.wait_for_purges(timeout=120)
 
     @contextlib.contextmanager
     def timed(self, what: str):
@@ -459,6 +465,19 @@ class Stack:
     def timed_call(self, what: str, function) -> None:
         with self.timed(what):
             function()
+
+    def pending_work(self) -> int:
+        """Images the worker has not processed and committed events it has not
+        purged from Varnish yet."""
+        return self.postgres.primary.query(
+            "SELECT (SELECT count(*) FROM blog_image WHERE status = 'pending')"
+            " + (SELECT count(*) FROM blog_event WHERE purged_at IS NULL)"
+        )[0][0]
+
+    def wait_for_purges(self, timeout: float = 30) -> None:
+        """Until the worker has nothing left to do (images, purges)."""
+        what = f"the worker finishing its work ({self.worker.log_tail()})"
+        wait_until(lambda: self.pending_work() == 0, timeout, what)
 
     def close(self) -> None:
         self.exit.close()
