@@ -34,13 +34,21 @@ class LoadResult:
     def failed(self) -> int:
         return len(self.failures)
 
+    @property
+    def truncated(self) -> int:
+        """Answers cut off mid-body: the host died after its headers were sent."""
+        return sum(
+            1 for failure in self.failures if failure.startswith("error truncated")
+        )
+
     def summary(self) -> str:
         shown = ", ".join(
             f"{status}: {n}" for status, n in sorted(self.statuses.items())
         )
         return (
             f"{self.requests} GETs in {self.seconds:.1f}s, {self.failed} failed "
-            f"({shown}; no answer: {self.errors})"
+            f"({shown}; no answer: {self.errors}, of which cut off mid-body: "
+            f"{self.truncated})"
         )
 
 
@@ -78,6 +86,11 @@ def run_load(
             path = pick(next(counter))
             try:
                 status = _get(connection, path)
+            except http.client.IncompleteRead as error:
+                connection.close()
+                with lock:
+                    result.failures.append(f"error truncated {path}: {error!r}")
+                continue
             except (OSError, http.client.HTTPException) as error:
                 connection.close()
                 with lock:

