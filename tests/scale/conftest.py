@@ -97,18 +97,11 @@ print("committed", time.time())
 """
 
 
-def _committed_at(output: str) -> float:
-    for line in output.splitlines():
-        if line.startswith("committed "):
-            return float(line.split()[1])
-    raise AssertionError(f"no commit time in:\n{output}")
-
-
 @pytest.fixture(scope="session")
 def edit_post(stack):
     def edit(slug: str, **changes) -> float:
         code = _EDIT.format(changes=json.dumps(changes), slug=slug)
-        return _committed_at(stack.shell(code))
+        return stack.shell_commit(code)
 
     return edit
 
@@ -116,7 +109,7 @@ def edit_post(stack):
 @pytest.fixture(scope="session")
 def publish_post(stack):
     def publish(slug: str, title: str) -> float:
-        return _committed_at(stack.shell(_PUBLISH.format(slug=slug, title=title)))
+        return stack.shell_commit(_PUBLISH.format(slug=slug, title=title))
 
     return publish
 

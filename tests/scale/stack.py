@@ -26,6 +26,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -390,6 +391,30 @@ class Stack:
         """Python run by `manage.py shell -c` on the primary: the ORM as the admin
         uses it, signals, content version and outbox included."""
         return self.manage("shell", "-c", code)
+
+    def shell_commit(self, code: str, timeout: float = 60) -> float:
+        """Run `code` (which prints `committed <time.time()>` after its save) in
+        `manage.py shell -c`; return that time as soon as it is printed, while
+        Django is still shutting down (most of a second on this machine), so what a
+        scenario measures starts at the commit."""
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT,
+            env=self.environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        seen = []
+        deadline = time.monotonic() + timeout
+        for line in process.stdout:
+            seen.append(line)
+            if line.startswith("committed "):
+                self.exit.callback(process.wait)
+                threading.Thread(target=process.communicate, daemon=True).start()
+                return float(line.split()[1])
+            if time.monotonic() > deadline:
+                break
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"manage.py shell did not commit:\n{''.join(seen)}")
 
     # --- Starting ---------------------------------------------------------------------
 
