@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint format schema bench load clean
+.PHONY: run test test-sqlite test-postgres scale-check lint format schema bench load clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -61,6 +61,12 @@ test-postgres: $(STAMP)
 	@echo "=== Test suite on PostgreSQL ($(TEST_DATABASE_URL)) ==="
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
 	@echo postgresql >> .test-databases
+
+# The scale-out deployment on this machine (tests/scale/): Varnish, haproxy, two
+# gunicorn hosts, Redis, a PostgreSQL primary and streaming replica, each started
+# in a temporary folder and stopped at the end; numbers in bench/results/scale.md.
+scale-check: $(STAMP)
+	SCALE_CHECK=1 $(PY) -m pytest tests/scale -p no:cacheprovider -s -v $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
