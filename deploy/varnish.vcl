@@ -197,8 +197,13 @@ sub vcl_backend_response {
     }
 
     # TTL is Varnish's reading of Cache-Control (s-maxage, else max-age) and
-    # grace its stale-while-revalidate. Honour the grace the app asked for but
-    # keep it modest: past a few minutes, stale content is a bug report.
+    # grace its stale-while-revalidate. Without one, Varnish would still grant
+    # its default grace (10 s): an answer the app gave no stale time (a 404's
+    # max-age=...) gets none. Honour the grace the app asked for but keep it
+    # modest: past a few minutes, stale content is a bug report.
+    if (beresp.http.Cache-Control !~ "(?i)stale-while-revalidate") {
+        set beresp.grace = 0s;
+    }
     if (beresp.grace > 5m) {
         set beresp.grace = 5m;
     }

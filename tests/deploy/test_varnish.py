@@ -468,6 +468,22 @@ def test_a_soft_purge_without_grace_refetches_before_answering(backend, varnish)
     assert backend.seen(path)[-1][1]["if-none-match"] == f'"{path}-v1"'
 
 
+def test_an_answer_without_stale_while_revalidate_gets_no_grace(backend, varnish):
+    """Varnish's default grace (10 s) does not apply: an answer whose
+    Cache-Control names no stale time (the API's 404s) is never served stale."""
+    post = key("post")
+    path = backend.serve(
+        fresh(), surrogate_key=post, cache_control="public, max-age=60"
+    )
+    varnish.get(path)
+    backend.routes[path].version = 2
+
+    varnish.purge(post, soft=True)
+    answer = varnish.get(path)
+
+    assert (answer.header("X-Cache"), body(answer)["version"]) == ("MISS", 2)
+
+
 def test_a_failed_refresh_after_a_soft_purge_keeps_serving_the_stale_copy(
     backend, varnish
 ):
