@@ -17,8 +17,9 @@ from tests.ports import free_port
 
 
 class RedisServer:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *options: str) -> None:
         self.directory = directory
+        self.options = options  # more redis-server arguments
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -35,7 +36,7 @@ class RedisServer:
             [shutil.which("redis-server") or "redis-server",
              "--port", str(self.port), "--bind", "127.0.0.1",
              "--dir", str(self.directory), "--dbfilename", "dump.rdb",
-             "--save", "", "--appendonly", "no"],
+             "--save", "", "--appendonly", "no", *self.options],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         deadline = time.monotonic() + 10

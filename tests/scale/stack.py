@@ -33,6 +33,7 @@ from pathlib import Path
 
 import redis
 
+from tests import redis_server
 from tests.scale.postgres import ReplicatedPostgres
 from tests.varnish_server import Varnish, run_varnish
 
@@ -129,34 +130,21 @@ def _stop_group(process: subprocess.Popen, sig: int = signal.SIGTERM,
     process.wait()
 
 
-class RedisServer:
+class RedisServer(redis_server.RedisServer):
+    """tests/redis_server.py's, as a fleet's: a memory limit and its policy."""
+
     def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, socket_timeout=2)
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server",
-             "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", str(self.directory), "--save", "", "--appendonly", "no",
-             "--maxmemory", REDIS_MAXMEMORY, "--maxmemory-policy", REDIS_POLICY],
-            stdout=(self.directory / "redis.log").open("a"), stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        wait_until(self.client().ping, 10, "redis-server answering")
+        super().__init__(
+            directory,
+            "--maxmemory",
+            REDIS_MAXMEMORY,
+            "--maxmemory-policy",
+            REDIS_POLICY,
+        )
 
     def stop(self) -> None:
-        if self.process is not None:
-            _stop_group(self.process)
-            self.process = None
+        self.kill()
+        self.process = None
 
 
 class Process:
