@@ -2,6 +2,7 @@
 change's own transaction (`blog.events`)."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.db import transaction
@@ -119,7 +120,27 @@ def test_a_change_that_readers_cannot_see_withdraws_its_event(commit):
     # The second save restored what readers saw, except the edit time.
     assert types() in ([], ["post.updated"])
     if types():
-        assert set(Event.objects.get().data["previous"]) == {"updated_at"}
+        assert set(Event.objects.get().data["previous"]) <= {"updated_at", "seo"}
+
+
+def test_only_the_edit_time_and_its_json_ld_copy_remain_of_a_restored_change(commit):
+    with commit():
+        post = PostFactory(title="Same")
+    Event.objects.all().delete()
+    later = timezone.now() + timedelta(seconds=2)  # dateModified counts whole seconds
+    with commit(), transaction.atomic():
+        post.title = "Different"
+        post.save()
+        post.title = "Same"
+        with mock.patch("django.utils.timezone.now", return_value=later):
+            post.save()
+    event = Event.objects.get()
+    previous, now = event.data["previous"], event.data["post"]
+    assert set(previous) == {"updated_at", "seo"}
+    assert previous["seo"]["json_ld"].pop("dateModified") != now["seo"]["json_ld"].pop(
+        "dateModified"
+    )
+    assert previous["seo"] == now["seo"]
 
 
 def test_a_rolled_back_change_leaves_no_event(commit):
