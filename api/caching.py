@@ -22,7 +22,7 @@ from api import surrogate, throttling
 from api.middleware import malformed_parameter
 from api.parameters import NONE, QueryParameters
 from api.surrogate import SurrogateKeys
-from blog import versioning
+from blog import replicas, versioning
 
 logger = logging.getLogger(__name__)
 
@@ -374,7 +374,7 @@ class ResponseCacheMiddleware:
             response = self.get_response(request)  # the view answers (or 503s)
         else:
             with versioning.pinning(version):  # counts and tags kept per version
-                response = self.get_response(request)
+                response = self._render(request, version)
         if policy is not None and policy.public:
             surrogate.annotate(response, policy.keys)
         if response.status_code >= 400:
@@ -398,6 +398,12 @@ class ResponseCacheMiddleware:
         ):
             return response
 
+        if _moved_since(version):
+            # A change committed while this rendered, and its purge may already
+            # have gone out: nothing may keep this answer under either version.
+            response["Cache-Control"] = "no-store"
+            return response
+
         key = request_key(request.environ)
         etag = make_etag(version.token, key)
         response["ETag"] = etag
@@ -419,6 +425,25 @@ class ResponseCacheMiddleware:
                 not_modified[name] = value
             return not_modified
         return response
+
+    def _render(self, request: HttpRequest, version) -> HttpResponse:
+        """The view's answer, read from a replica that has replayed `version` where
+        one has (`blog.replicas`); again from the primary if that replica failed."""
+        signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
+        with replicas.public_render(version, primary=signed_in) as render:
+            response = self.get_response(request)
+        if render.replica_failed():
+            with replicas.public_render(version, primary=True):
+                response = self.get_response(request)
+        return response
+
+
+def _moved_since(version: versioning.ContentVersion) -> bool:
+    """Whether the version in force now is another than `version`."""
+    try:
+        return versioning.current().token != version.token
+    except Exception:
+        return True  # cannot tell: keep it out of every cache
 
 
 class CachedResponseApp:

@@ -26,7 +26,7 @@ from api.filters import PostFilter
 from api.pagination import CountedListPagination
 from api.renderers import PreRendered, render_json
 from api.surrogate import SurrogateKeys
-from blog import derived, post_page, preview
+from blog import derived, post_page, preview, replicas
 from blog.models import Author, Page, Post, Tag
 from blog.related import AUTHORS, TAGS, Counted
 from blog.writing_index import index_entries
@@ -414,7 +414,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness: 503 only when the database does not answer. The cache is
-    reported (`"cache": "unavailable"`) but the API answers without it."""
+    reported (`"cache": "unavailable"`) but the API answers without it, and so are
+    read replicas (`"replicas": {"replica_0": "ok"}`; any other state reads the
+    primary instead, and the status is then `degraded`)."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -425,9 +427,11 @@ def readyz(request: HttpRequest) -> JsonResponse:
     cache.set("readyz", "ok", 5)  # errors are misses (config/cache.py)
     checks["cache"] = "ok" if cache.get("readyz") == "ok" else "unavailable"
     ready = checks["database"] == "ok"
-    response = JsonResponse(
-        {"status": "ok" if ready else "unavailable", **checks},
-        status=200 if ready else 503,
-    )
+    status = "ok" if ready else "unavailable"
+    if replicas.replica_aliases():
+        checks["replicas"] = replicas.pool().report()
+        if ready and set(checks["replicas"].values()) - {"ok", "behind"}:
+            status = "degraded"
+    response = JsonResponse({"status": status, **checks}, status=200 if ready else 503)
     response["Cache-Control"] = "no-store"
     return response

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, models
+from django.db import models
 
 from blog.statements import Param, Statement, instances, loaded_columns
 
@@ -44,7 +44,7 @@ def _statement(kind: str | None, limit: int) -> Statement:
     return Statement(lambda: _newest().values_list(*_columns())[:limit])
 
 
-def newest_posts(kind=None, entry=None, using: str = DEFAULT_DB_ALIAS) -> list:
+def newest_posts(kind=None, entry=None, using: str | None = None) -> list:
     """The newest `FEED_ITEMS` visible posts (of the tag or author `entry`, when
     `kind` names one), loaded as `published().for_feed()` loads them."""
     from blog.models import Post

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from django.db import DEFAULT_DB_ALIAS, models
+from django.db import models
 
 from blog.statements import Param, Statement, instances, loaded_columns
 
@@ -84,14 +84,14 @@ def _posts(statement: Statement, kind: str, using: str, **values) -> list:
     return instances(Post, _columns(kind), statement.rows(using, **values), using)
 
 
-def visible_post(slug: str, using: str = DEFAULT_DB_ALIAS):
+def visible_post(slug: str, using: str | None = None):
     """The visible post with this slug, loaded as `published().for_detail()`
     would load it, or None."""
     found = _posts(DETAIL, "detail", using, slug=slug)
     return found[0] if found else None
 
 
-def neighbours(post, using: str = DEFAULT_DB_ALIAS) -> tuple:
+def neighbours(post, using: str | None = None) -> tuple:
     """(next older, next newer) visible posts than `post`, None where there is
     none; each with its slug, title and date."""
     values = {"published_at": post.published_at, "post_id": post.pk}
@@ -100,13 +100,13 @@ def neighbours(post, using: str = DEFAULT_DB_ALIAS) -> tuple:
     return (older[0] if older else None, newer[0] if newer else None)
 
 
-def related(post, using: str = DEFAULT_DB_ALIAS) -> list:
+def related(post, using: str | None = None) -> list:
     """Up to three visible posts sharing a tag with `post`, newest first, loaded
     as `for_listing()` loads them."""
     return _posts(RELATED, "listing", using, post_id=post.pk)
 
 
-def page(post, using: str = DEFAULT_DB_ALIAS):
+def page(post, using: str | None = None):
     """`post` with everything its page shows besides itself loaded:
     `previous_post` and `next_post` (None at either end, and for an undated
     draft), `related_posts`, and every image these and its body show (one query,

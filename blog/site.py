@@ -129,7 +129,7 @@ class Site(models.Model):
             super().save(*args, **kwargs)
 
     @classmethod
-    def as_readers_see(cls, using: str = DEFAULT_DB_ALIAS) -> Site:
+    def as_readers_see(cls, using: str | None = None) -> Site:
         """The row with the images it shows, or, before it is made, the unsaved
         defaults it will be made with: what readers see, with no write (a read
         inside another change's events must not create it)."""

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import connections, models, router
 from django.db.models import Expression, QuerySet
 
 
@@ -54,17 +54,19 @@ class Statement:
     compared with. The SQL runs on the calling thread's connection; the kept
     compiler is only read (its select list and converters, which read settings and
     the backend's operations, never the connection's state), so threads may share
-    it. Database routers are not consulted: the caller names the alias.
+    it. Without an alias it runs where the database routers send reads of the
+    statement's model, as the queryset itself would.
     """
 
     def __init__(self, build: Callable[[], QuerySet]) -> None:
         self._build = build
         self._compiled: dict[str, tuple] = {}
+        self._queryset: QuerySet | None = None
 
     def _compile(self, using: str) -> tuple:
         compiled = self._compiled.get(using)
         if compiled is None:
-            compiler = self._build().query.get_compiler(using=using)
+            compiler = self.queryset.query.get_compiler(using=using)
             sql, params = compiler.as_sql()
             if compiler.has_extra_select:
                 # Ordering by a column not selected adds it to the rows; the ORM
@@ -73,8 +75,16 @@ class Statement:
             compiled = self._compiled[using] = (compiler, sql, tuple(params))
         return compiled
 
-    def rows(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[tuple]:
+    @property
+    def queryset(self) -> QuerySet:
+        """Built once (never run: only compiled, for each database)."""
+        if self._queryset is None:
+            self._queryset = self._build()
+        return self._queryset
+
+    def rows(self, using: str | None = None, **values: Any) -> list[tuple]:
         """The result rows, converted as the queryset's own would be."""
+        using = using or router.db_for_read(self.queryset.model)
         compiler, sql, params = self._compile(using)
         connection = connections[using]
         bound = [
@@ -104,10 +114,12 @@ def instances(
     model: type[models.Model],
     names: tuple[str, ...],
     rows: Iterable[tuple],
-    using: str = DEFAULT_DB_ALIAS,
+    using: str | None = None,
 ) -> list[models.Model]:
     """Model instances from rows of `values_list(*names)`: the model's own fields
-    (in the model's field order) first, any annotations after them."""
+    (in the model's field order) first, any annotations after them; loaded from
+    `using` (by default where the routers send reads of `model`)."""
+    using = using or router.db_for_read(model)
     order = [field.attname for field in model._meta.concrete_fields]
     own = [name for name in names if name in order]
     extra = names[len(own) :]

@@ -26,6 +26,11 @@ the database therefore also depends on the newest post that went live since the 
 change (`live_since`), and carries `rollover_at`, the next scheduled publish time:
 the first request after it reads the database again. Every process derives the same
 token from the same rows, so none of them needs to write on a read.
+
+On PostgreSQL the version also carries `wal_lsn`, the primary's WAL position when
+it was read: past the commit that made it, so a read replica that has replayed that
+far shows everything the version stands for (`blog.replicas`). Every read here goes
+to the primary, whatever the routers say.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.conf import settings
@@ -50,13 +55,14 @@ from django.db import (
     connections,
     transaction,
 )
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import BigIntegerField, Count, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "content-version:v2"
+VERSION_KEY = "content-version:v3"
 # The copy never expires by itself: the database row is checked often enough.
 VERSION_TIMEOUT = None
 
@@ -76,16 +82,22 @@ class ContentVersion:
     last_modified: int
     rollover_at: float | None
     number: int = 0
+    # The primary's WAL position (bytes) when this version was first read, None
+    # off PostgreSQL. Not part of its identity: two reads of one version differ
+    # only in how far past its commit they were made.
+    wal_lsn: int | None = field(default=None, compare=False)
 
     def is_due(self, now: float) -> bool:
         return self.rollover_at is not None and now >= self.rollover_at
 
     def as_tuple(self) -> tuple:
-        return (self.token, self.last_modified, self.rollover_at, self.number)
+        return (
+            self.token, self.last_modified, self.rollover_at, self.number, self.wal_lsn
+        )  # fmt: skip
 
 
 def parse(raw: tuple | None) -> ContentVersion | None:
-    if not raw or len(raw) != 4:
+    if not raw or len(raw) != 5:
         return None
     return ContentVersion(*raw)
 
@@ -141,7 +153,8 @@ def _bump_locked(using: str, advance_last_modified: bool, at_least: int) -> None
         # Changes within one second run it ahead of the clock; `Last-Modified`
         # shows at most now.
         went_live = sum(
-            _went_live_since(changed_at, label).count() for label in SCHEDULED_MODELS
+            _went_live_since(changed_at, label, using).count()
+            for label in SCHEDULED_MODELS
         )
         now = math.floor(time.time())
         changes["last_modified"] = max(last_modified, now) + 1 + went_live
@@ -153,8 +166,9 @@ def _bump_locked(using: str, advance_last_modified: bool, at_least: int) -> None
 SCHEDULED_MODELS = ("blog.Post", "blog.Page")
 
 
-def _went_live_since(moment, label: str = "blog.Post"):
-    return apps.get_model(label).objects.published().filter(published_at__gt=moment)
+def _went_live_since(moment, label: str = "blog.Post", using: str = DEFAULT_DB_ALIAS):
+    model = apps.get_model(label)
+    return model.objects.using(using).published().filter(published_at__gt=moment)
 
 
 class _Publish:
@@ -200,18 +214,29 @@ def renew() -> ContentVersion:
 # --- Reading: the copy, checked against the database ---------------------------------
 
 
+# Past the commit of every version this read can see (`pg_current_wal_lsn()` is
+# where the primary has written its WAL to, which a replica can replay up to; the
+# insert position can be a page header further on, which an idle replica never
+# reaches). As bytes from 0/0, so positions compare as integers.
+_WAL_LSN = "(pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint"
+
+
 def _read_database() -> ContentVersion:
     from blog.models import ContentRevision
 
+    using = DEFAULT_DB_ALIAS
     columns = ["number", "token", "last_modified"]
     annotations = {}
+    if connections[using].vendor == "postgresql":
+        annotations["wal_lsn"] = RawSQL(_WAL_LSN, (), output_field=BigIntegerField())
     for n, label in enumerate(SCHEDULED_MODELS):
         went_live = _went_live_since(OuterRef("changed_at"), label).order_by()
         newest_live = went_live.order_by("-published_at").values("published_at")[:1]
         live_count = went_live.values("status").annotate(n=Count("*")).values("n")
         upcoming = (
             apps.get_model(label)
-            .objects.scheduled()
+            .objects.using(using)
+            .scheduled()
             .order_by("published_at")
             .values("published_at")
         )
@@ -219,15 +244,18 @@ def _read_database() -> ContentVersion:
         annotations[f"live_{n}"] = Subquery(live_count)
         annotations[f"rollover_{n}"] = Subquery(upcoming[:1])
     row = (
-        ContentRevision.objects.filter(pk=1)
+        ContentRevision.objects.using(using)
+        .filter(pk=1)
         .annotate(**annotations)
         .values_list(*columns, *annotations)
         .first()
     )
     if row is None:  # a database that was never migrated here, or was flushed
-        ContentRevision.objects.get_or_create(pk=1)
+        ContentRevision.objects.using(using).get_or_create(pk=1)
         return _read_database()
-    number, token, last_modified, *per_model = row
+    number, token, last_modified, *rest = row
+    wal_lsn = rest.pop(0) if "wal_lsn" in annotations else None
+    per_model = rest
     live_since = max(filter(None, per_model[0::3]), default=None)
     live = sum(count or 0 for count in per_model[1::3])
     rollover = min(filter(None, per_model[2::3]), default=None)
@@ -241,6 +269,7 @@ def _read_database() -> ContentVersion:
         last_modified=last_modified,
         rollover_at=rollover.timestamp() if rollover else None,
         number=number,
+        wal_lsn=None if wal_lsn is None else int(wal_lsn),
     )
 
 

@@ -39,8 +39,12 @@ ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite (the embedded default) builds the writing index's covering index without
-# its INCLUDE columns; that is intended, so its warning is not shown.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# its INCLUDE columns; that is intended, so its warning is not shown. The operator
+# may silence more (comma-separated ids, e.g. writing_api.W002 on a single host).
+SILENCED_SYSTEM_CHECKS = [
+    "models.W040",
+    *env_list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[]),
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -104,15 +108,15 @@ DATABASE_URL = env_str("DATABASE_URL", default="")
 SQLITE_PATH = env_str("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3"))
 DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", default=5000)
 
-if DATABASE_URL:
-    _default_db = dj_database_url.parse(
-        DATABASE_URL, conn_max_age=600, conn_health_checks=True
-    )
-    if _default_db["ENGINE"] == "django.db.backends.postgresql":
-        _default_db.setdefault("OPTIONS", {})
+
+def _server_database(url: str) -> dict:
+    """A database server's settings from its URL (dj-database-url)."""
+    database = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {})
         # Fail fast while the server is down instead of hanging a worker, and never
         # let one slow query hold a worker for longer than the statement timeout.
-        _default_db["OPTIONS"].setdefault("connect_timeout", 3)
+        database["OPTIONS"].setdefault("connect_timeout", 3)
         # work_mem: the index sorts ~4 MB of rows; PostgreSQL's 4 MB default would
         # spill that sort to disk. random_page_cost: a blog's tables and indexes
         # stay in memory, where an index page costs about what a table page does;
@@ -120,11 +124,16 @@ if DATABASE_URL:
         # table and sorts it for the index instead of walking its covering index
         # (39 ms against 13 ms under EXPLAIN ANALYZE at 10,000 posts; 5-10 ms less
         # per index request measured from the client).
-        _default_db["OPTIONS"].setdefault(
+        database["OPTIONS"].setdefault(
             "options",
             f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS} -c work_mem=16MB"
             " -c random_page_cost=1.1",
         )
+    return database
+
+
+if DATABASE_URL:
+    _default_db = _server_database(DATABASE_URL)
 else:
     _default_db = {
         "ENGINE": "django.db.backends.sqlite3",
@@ -139,6 +148,23 @@ else:
         },
     }
 DATABASES = {"default": _default_db}
+
+# Streaming replicas of the primary (blog/replicas.py): public API renders read from
+# one that has replayed the current content version; everything else reads and
+# writes the primary. The test run reads the test database through them.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", default=[])
+DATABASE_REPLICA_WAIT_MS = env_int("DATABASE_REPLICA_WAIT_MS", default=0)
+DATABASE_REPLICA_MAX_LAG_S = env_int("DATABASE_REPLICA_MAX_LAG_S", default=5)
+if DATABASE_REPLICA_URLS and _default_db["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL.")
+for _n, _url in enumerate(DATABASE_REPLICA_URLS):
+    _replica = _server_database(_url)
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS item {_n + 1} is not PostgreSQL."
+        )
+    DATABASES[f"replica_{_n}"] = {**_replica, "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["blog.replicas.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
 
 # --- Cache ------------------------------------------------------------------------
 # The response cache, the content version and rate-limit counters must be shared by

@@ -1,10 +1,14 @@
 """Conditional GET and the response cache: never stale, validated first, cheap hits."""
 
+import contextlib
+import dataclasses
 import gzip
 import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api import caching
@@ -175,6 +179,60 @@ def test_the_shared_cache_serves_another_worker(blog, app, django_assert_num_que
     caching.LOCAL.clear()  # as if the next request reached another process
     with django_assert_num_queries(0):
         assert wsgi_get(app, POSTS)[0] == 200
+
+
+def test_an_answer_overtaken_by_a_change_while_rendering_is_kept_by_no_cache(
+    blog, app, monkeypatch
+):
+    """Its change's purge may already have gone out: a CDN must not keep it."""
+    real = versioning.current
+    calls = []
+
+    def overtaken():
+        version = real()
+        calls.append(version)
+        if len(calls) == 1:
+            return version  # read before the view ran
+        return dataclasses.replace(version, token="next", number=version.number + 1)
+
+    monkeypatch.setattr(versioning, "current", overtaken)
+    status, headers, body = wsgi_get(app, POSTS)
+    assert status == 200
+    assert titles(body)
+    assert headers["Cache-Control"] == "no-store"
+    assert "ETag" not in headers
+    monkeypatch.setattr(versioning, "current", real)
+    with CaptureQueriesContext(connection) as rendered_again:  # nothing was stored
+        assert wsgi_get(app, POSTS)[0] == 200
+    assert len(rendered_again) > 0
+    status, headers, _ = wsgi_get(app, POSTS)
+    assert headers["Cache-Control"].startswith("public, max-age=")
+
+
+def test_a_render_that_failed_on_a_read_replica_is_rendered_again_on_the_primary(
+    blog, app, monkeypatch
+):
+    from blog import replicas
+
+    attempts = []
+    real = replicas.public_render
+
+    @contextlib.contextmanager
+    def recorded(version, *, primary=False):
+        with real(version, primary=primary) as render:
+            attempts.append(primary)
+            yield render
+
+    failures = iter([True])
+    monkeypatch.setattr(replicas, "public_render", recorded)
+    monkeypatch.setattr(
+        replicas.Render, "replica_failed", lambda self: next(failures, False)
+    )
+    status, headers, body = wsgi_get(app, POSTS)
+    assert status == 200
+    assert titles(body)
+    assert attempts == [False, True]  # the second on the primary
+    assert "ETag" in headers
 
 
 # --- Invalidation: every change renews the version after commit ---------------------

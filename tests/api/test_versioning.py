@@ -209,3 +209,41 @@ def test_renewing_after_a_restore_moves_past_the_cached_copy(db):
     renewed = versioning.renew()
     assert renewed.number > ahead.number
     assert versioning.parse(cache.get(versioning.VERSION_KEY)) == renewed
+
+
+# --- The WAL position read replicas are measured against (blog.replicas) -------------
+
+
+def _wal_lsn() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_version_carries_a_wal_position_past_its_commit():
+    if connection.vendor != "postgresql":
+        assert versioning.current().wal_lsn is None
+        return
+    PostFactory()  # committed: transaction=True
+    after_commit = _wal_lsn()
+    versioning.KEEPER.forget()
+    cache.clear()
+    version = versioning.current()
+    assert version.wal_lsn is not None
+    assert version.wal_lsn >= after_commit
+    # Kept with the copy, and not part of what the version is.
+    assert (
+        versioning.parse(cache.get(versioning.VERSION_KEY)).wal_lsn == version.wal_lsn
+    )
+    again = versioning._read_database()
+    assert again == version
+    assert again.wal_lsn >= version.wal_lsn
+
+
+def test_a_copy_in_the_old_shape_is_not_trusted(db):
+    version = versioning.current()
+    cache.set(versioning.VERSION_KEY, version.as_tuple()[:4], None)  # no position
+    assert versioning.parse(cache.get(versioning.VERSION_KEY)) is None
+    versioning.KEEPER.forget()
+    assert versioning.current() == version

@@ -96,6 +96,32 @@ class PostgresServer:
     def is_running(self) -> bool:
         return (self.data / "postmaster.pid").exists()
 
+    # --- Counting the queries it ran (the replica scenarios) --------------------------
+
+    def log_statements(self, on: bool) -> None:
+        """`log_statement = all` (or none) live: every backend rereads it at its
+        next command after the reload."""
+        with self.connect() as connection:
+            value = "all" if on else "none"
+            connection.execute(f"ALTER SYSTEM SET log_statement = '{value}'")
+            connection.execute("SELECT pg_reload_conf()")
+        time.sleep(0.3)
+
+    def log_position(self) -> int:
+        return self.log.stat().st_size if self.log.exists() else 0
+
+    def reads_of(self, table: str, since: int) -> int:
+        """Statements reading `table` logged since the `log_position()` `since`."""
+        with self.log.open("rb") as log:
+            log.seek(since)
+            text = log.read().decode(errors="replace")
+        quoted = f'"{table}"'
+        return sum(
+            1
+            for line in text.splitlines()
+            if quoted in line and ("statement: " in line or "execute " in line)
+        )
+
     def log_tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
