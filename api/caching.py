@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 VERSION_ENVIRON = "writing_api.content_version"
 POLICY_ENVIRON = "writing_api.http_cache"
-API_PREFIX = "/api/"
+# The v1 API and Ghost's Content API (api.ghost).
+API_PREFIXES = ("/api/", "/ghost/api/")
 ENTRY_TIMEOUT = 3600
 VARY = ("Accept", "Accept-Encoding", "Origin")
 _GZIP = re.compile(r"\bgzip\b")
@@ -48,6 +49,8 @@ class HttpCache:
     # False for answers of one fixed type whatever `Accept` says (feeds): the
     # early layer then serves them without DRF's JSON negotiation.
     negotiated: bool = True
+    # `max-age` of its answers; None: `API_CACHE_MAX_AGE`.
+    max_age: int | None = None
 
 
 PRIVATE = HttpCache(public=False)
@@ -58,9 +61,14 @@ def public(
     *,
     keys: SurrogateKeys | None = None,
     negotiated: bool = True,
+    max_age: int | None = None,
 ) -> HttpCache:
     return HttpCache(
-        public=True, parameters=parameters, keys=keys, negotiated=negotiated
+        public=True,
+        parameters=parameters,
+        keys=keys,
+        negotiated=negotiated,
+        max_age=max_age,
     )
 
 
@@ -98,7 +106,7 @@ def prepare(environ: dict) -> HttpCache | None:
     path = environ.get("PATH_INFO", "")
     if (
         environ.get("REQUEST_METHOD") in ("GET", "HEAD")
-        and path.startswith(API_PREFIX)
+        and path.startswith(API_PREFIXES)
         and "HTTP_AUTHORIZATION" not in environ
     ):
         policy = policy_for(path)
@@ -224,10 +232,15 @@ def _until_rollover(
     return max(0, int(version.rollover_at - now)), True
 
 
-def cache_control(version: versioning.ContentVersion, now: float) -> str:
+def cache_control(
+    version: versioning.ContentVersion, now: float, policy: HttpCache | None = None
+) -> str:
     """`public, max-age=...`, cut short so no cache outlives the next scheduled post
     (nor serves it stale while revalidating past that time)."""
-    max_age, cut = _until_rollover(settings.API_CACHE_MAX_AGE, version, now)
+    seconds = settings.API_CACHE_MAX_AGE
+    if policy is not None and policy.max_age is not None:
+        seconds = policy.max_age
+    max_age, cut = _until_rollover(seconds, version, now)
     swr = 0 if cut or not max_age else settings.API_STALE_WHILE_REVALIDATE
     return f"public, max-age={max_age}, stale-while-revalidate={swr}"
 
@@ -358,7 +371,7 @@ class ResponseCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path_info.startswith(API_PREFIX):
+        if not request.path_info.startswith(API_PREFIXES):
             return self.get_response(request)
         retry_after = throttling.rejection(request.environ)
         if retry_after is not None:
@@ -417,7 +430,7 @@ class ResponseCacheMiddleware:
         body = response.content if settings.API_RESPONSE_CACHE else None
         entry = CachedEntry(version.token, etag, headers, body)
         store_entry(key, entry)
-        response["Cache-Control"] = cache_control(version, time.time())
+        response["Cache-Control"] = cache_control(version, time.time(), policy)
 
         if is_not_modified(request.META, etag, version.last_modified):
             not_modified = HttpResponseNotModified()
@@ -463,7 +476,7 @@ class CachedResponseApp:
         return body
 
     def _answer(self, environ, start_response):
-        if not environ.get("PATH_INFO", "").startswith(API_PREFIX):
+        if not environ.get("PATH_INFO", "").startswith(API_PREFIXES):
             return self.application(environ, start_response)
         retry_after = throttling.rejection(environ)
         if retry_after is not None:
@@ -483,7 +496,7 @@ class CachedResponseApp:
         if entry is None:
             return self.application(environ, start_response)
 
-        control = cache_control(version, time.time())
+        control = cache_control(version, time.time(), policy)
         if is_not_modified(environ, entry.etag, version.last_modified):
             start_response("304 Not Modified", not_modified_headers(entry, control))
             return []

@@ -74,8 +74,14 @@ class MalformedQueryMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info.startswith("/api/"):
+        if request.path_info.startswith(("/api/", "/ghost/api/")):
             problem = malformed_parameter(request.META.get("QUERY_STRING", ""))
+            if problem and request.path_info.startswith("/ghost/"):
+                from api.ghost import errors, views
+
+                name, reason, _ = problem
+                error = errors.bad_request("Invalid Request", f"{name}: {reason}")
+                return error.response(views.respond)
             if problem:
                 from api.errors import json_error
 

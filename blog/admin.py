@@ -530,4 +530,10 @@ def _is_revert_page(request: HttpRequest) -> bool:
 
 # Webhook endpoints and the delivery log, the authors, the pages and the site's
 # settings register themselves (modules of their own).
-from blog import author_admin, page_admin, site_admin, webhook_admin  # noqa: E402, F401
+from blog import (  # noqa: E402, F401
+    author_admin,
+    content_key_admin,
+    page_admin,
+    site_admin,
+    webhook_admin,
+)

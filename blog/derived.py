@@ -113,3 +113,10 @@ def site() -> Site:
     from blog.site import Site
 
     return MEMO.get("site", Site.as_readers_see)
+
+
+def content_api_keys() -> frozenset[str]:
+    """The secrets of the Content API keys (`api.ghost`)."""
+    from blog.content_keys import known_secrets
+
+    return MEMO.get("content_api_keys", known_secrets)

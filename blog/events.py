@@ -64,6 +64,8 @@ EVENT_MODELS = {
     # A redirect is written with the rename that makes it: that change is the event.
     "blog.SlugRedirect": ("post", "tag", "author", "page"),
     "blog.Site": ("site",),
+    # Keys change who may read (api.ghost), never what: no event.
+    "blog.ContentApiKey": (),
 }
 
 
@@ -573,7 +575,9 @@ THROUGH_MODELS = {"blog.PostAuthor"}
 def connect_signals() -> None:
     from django.apps import apps
 
-    for label in EVENT_MODELS:
+    for label, subjects in EVENT_MODELS.items():
+        if not subjects:
+            continue  # declared as making none
         model = apps.get_model(label)
         uid = f"events-{label}"
         if model._meta.auto_created or label in THROUGH_MODELS:

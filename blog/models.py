@@ -477,8 +477,9 @@ class ContentRevision(models.Model):
         return f"content revision {self.number}"
 
 
-# The image library, the slug redirects, the site's settings and the publishing
-# outbox have modules of their own.
+# The image library, the slug redirects, the site's settings, the Content API keys
+# and the publishing outbox have modules of their own.
+from blog.content_keys import ContentApiKey  # noqa: E402, F401
 from blog.images import Image  # noqa: E402, F401
 from blog.outbox import (  # noqa: E402, F401
     Delivery,

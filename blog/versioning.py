@@ -72,7 +72,7 @@ VERSION_TIMEOUT = None
 READER_MODELS = (
     "blog.Post", "blog.Tag", "blog.Post_tags", "blog.Image", "blog.Post_images",
     "blog.Author", "blog.PostAuthor", "blog.SlugRedirect", "blog.Page",
-    "blog.Page_images", "blog.Site",
+    "blog.Page_images", "blog.Site", "blog.ContentApiKey",
 )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -315,8 +316,10 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS
 CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
-CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified"]
+CORS_URLS_REGEX = r"^/(api|ghost/api)/.*$"
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Content-Version"]
+# Ghost's client sends Accept-Version from the browser (api.ghost).
+CORS_ALLOW_HEADERS = (*default_cors_headers, "accept-version")
 
 # --- The API ----------------------------------------------------------------------
 
@@ -357,6 +360,12 @@ API_PUBLIC_URL = env_str("API_PUBLIC_URL", default="http://127.0.0.1:8000")
 # The front-end's origin: relative links in content leaving the API (feeds) are
 # made absolute against it.
 SITE_URL = env_str("SITE_URL", default="")
+
+# Ghost's Content API (api.ghost): `limit=all` answers at most this many, and its
+# answers carry Ghost's own default `Cache-Control: public, max-age=0` (a CDN
+# revalidates every time, with the ETag: a 304 while nothing changed).
+GHOST_LIMIT_ALL_MAX = env_int("GHOST_LIMIT_ALL_MAX", default=1000)
+GHOST_CACHE_MAX_AGE = env_int("GHOST_CACHE_MAX_AGE", default=0)
 # The site settings' first values (`blog.site.Site`): read once, when its row is
 # made on first use; afterwards the admin's "Site settings" is the truth.
 SITE_TITLE = env_str("SITE_TITLE", default="writing-api")

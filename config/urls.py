@@ -1,4 +1,5 @@
-"""Wiring only: the admin, the API, health checks, and JSON error handlers."""
+"""Wiring only: the admin, the API (v1 and Ghost's Content API), health checks, and
+JSON error handlers."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -16,6 +17,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("api/v1/", include("api.urls")),
+    path("ghost/api/", include("api.ghost.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 if settings.STORAGE_BACKEND == "local" and settings.MEDIA_URL.startswith("/"):
