@@ -48,7 +48,12 @@ CASE_LABELS = {
     "author": "author page",
     "pages": "pages",
     "site": "site settings",
+    "ghost": "Ghost posts.browse (15, tags, authors)",
+    "ghostall": "Ghost posts.browse limit all (1,000)",
 }
+# `posts.browse({limit: 'all'})` uncached, the Ghost issue's latency target (one
+# request at a time: under wrk's 16 connections a latency is mostly queueing).
+GHOST_ALL_MS = 500
 VARIANTS = ("uncached", "warm", "304", "throttled")
 # The throttled variant: warm hits with the rate limit on (counted, never reached);
 # the ceiling replays them as it replays every recording.
@@ -143,7 +148,9 @@ def manage(environment: dict, *arguments: str) -> str:
     return completed.stdout.strip()
 
 
-def case_paths(settings: Settings, server: Gunicorn) -> tuple[dict[str, str], list]:
+def case_paths(
+    settings: Settings, server: Gunicorn, ghost_key: str
+) -> tuple[dict[str, str], list]:
     """The path of every case, and notes on any adjustment made."""
     notes = []
     first_page = json.loads(fetch(server.port, f"/api/v1/posts/?tag={TAG}").body)
@@ -170,6 +177,9 @@ def case_paths(settings: Settings, server: Gunicorn) -> tuple[dict[str, str], li
         "author": f"/api/v1/authors/{AUTHOR}/posts/",
         "pages": "/api/v1/pages/",
         "site": "/api/v1/site/",
+        "ghost": f"/ghost/api/content/posts/?key={ghost_key}&include=tags,authors",
+        "ghostall": f"/ghost/api/content/posts/?key={ghost_key}&limit=all"
+        "&include=tags,authors&formats=html,plaintext",
     }
     return {key: paths[key] for key in settings.cases}, notes
 
@@ -186,6 +196,8 @@ class Benchmark:
         self.environment: dict[str, str] = {}
         self.paths: dict[str, str] = {}
         self.load_at_start = os.getloadavg()[0]
+        self.ghost_key = ""
+        self.ghost_all_ms: list[float] = []
 
     def prepare(self) -> None:
         settings = self.settings
@@ -213,6 +225,7 @@ class Benchmark:
         )
         self.environment["enrich"] = enriched
         print(f"  {enriched}")
+        self.ghost_key = manage(environment, "ghost_content_key", "--name", "bench")
 
     def run(self) -> None:
         """Record every case, then drive each on the app and at once on the ceiling.
@@ -236,10 +249,17 @@ class Benchmark:
                     Gunicorn("app-throttled", "config.wsgi:application", throttled)
                 ),
             }
-            self.paths, notes = case_paths(self.settings, apps["uncached"])
+            self.paths, notes = case_paths(
+                self.settings, apps["uncached"], self.ghost_key
+            )
             self.notes += notes
             for key, path in self.paths.items():
                 self.record_case(apps, key, path)
+            if "ghostall" in self.paths:
+                for _ in range(7):
+                    started = time.perf_counter()
+                    fetch(apps["uncached"].port, self.paths["ghostall"])
+                    self.ghost_all_ms.append((time.perf_counter() - started) * 1000)
             ceiling = servers.enter_context(self.ceiling())
             self.check_replays(ceiling)
             for key, path in self.paths.items():
@@ -412,6 +432,17 @@ class Benchmark:
             "",
             memory_table(self.rss) if self.rss else "(the index case was not run)",
         ]
+        if self.ghost_all_ms:
+            times = sorted(self.ghost_all_ms)
+            median = times[len(times) // 2]
+            met = "yes" if median < GHOST_ALL_MS else "no"
+            self.notes.append(
+                f"Ghost `posts.browse({{limit: 'all'}})` uncached, one request at a "
+                f"time (1,000 posts with tags, authors, html and plaintext, "
+                f"{self.body_size('ghostall')} bytes): median {median:.0f} ms of "
+                f"{len(times)} (slowest {times[-1]:.0f} ms); target under "
+                f"{GHOST_ALL_MS} ms: {met}."
+            )
         if self.notes:
             parts += ["", "## Notes", "", *[f"- {note}" for note in self.notes]]
         RESULTS.mkdir(parents=True, exist_ok=True)
