@@ -6,6 +6,7 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 
+from blog.content_keys import ContentApiKey
 from blog.models import Author, Post
 from tests.factories import AuthorFactory, PostFactory, TagFactory, make_image
 
@@ -211,6 +212,14 @@ def test_no_email_username_or_login_id_is_shown_anywhere(api, blog, settings):
         *(f"{base}feeds/{name}/" for base in ("/api/v1/", "/api/v1/tags/engineering/",
                                               "/api/v1/authors/ada/")
           for name in ("rss", "atom", "json")),
+    ]  # fmt: skip
+    # Ghost's Content API (api.ghost), with every link included.
+    key = ContentApiKey.objects.create(name="scan").secret
+    ghost = "/ghost/api/content/"
+    paths += [
+        f"{ghost}{path}?key={key}&include=tags,authors,count.posts&formats=html,plaintext"
+        for path in ("posts/", "posts/slug/both/", "authors/", "authors/slug/ada/",
+                     "tags/", "pages/", "settings/")
     ]  # fmt: skip
     for path in paths:
         response = api.get(path)
