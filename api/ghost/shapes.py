@@ -20,8 +20,8 @@ from blog.public_urls import page_url
 
 EXCERPT_LENGTH = 500
 _TAG = re.compile(r"<[^>]+>")
-_SPACE = re.compile(r"[ \t\r\f\v]+")
-_BLANK_LINES = re.compile(r"\n\s*\n+")
+_BLOCK_END = re.compile(r"</(p|h[1-6]|li|pre|blockquote|figure|tr)>")
+_BR = re.compile(r"<br\s*/?>")
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -35,12 +35,18 @@ def timestamp(value: datetime | None) -> str | None:
 
 
 def plaintext(body_html: str) -> str:
-    """The text of sanitised HTML, a paragraph a line (Ghost's `plaintext`)."""
-    text = re.sub(r"</(p|h[1-6]|li|pre|blockquote|figure|tr)>", "\n\n", body_html)
-    text = re.sub(r"<br\s*/?>", "\n", text)
+    """The text of sanitised HTML (Ghost's `plaintext`): a block a paragraph, one
+    blank line between them, each line stripped. (Spaces inside a line are kept:
+    collapsing them cost more than the rest of the conversion, for text that
+    rendered Markdown seldom has.)"""
+    text = _BR.sub("\n", _BLOCK_END.sub("\n\n", body_html))
     text = html.unescape(_TAG.sub("", text))
-    text = _SPACE.sub(" ", text)
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    lines: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    return "\n".join(lines).strip()
 
 
 def _or_none(value) -> str | None:
@@ -110,6 +116,21 @@ def author(entry, request, count: int | None = None) -> dict:
     if count is not None:
         shape["count"] = {"posts": count}
     return shape
+
+
+SEO_TEXT_FIELDS = (
+    "og_title", "og_description", "twitter_title", "twitter_description",
+    "meta_title", "meta_description", "canonical_url",
+)  # fmt: skip
+# What `writing` reads of a post or page, and of the images it joins: the rows are
+# loaded with exactly these (`Model.objects.only(*WRITING_FIELDS)`).
+WRITING_FIELDS = (
+    "uuid", "title", "slug", "body_html", "summary", "created_at", "updated_at",
+    "published_at", "reading_time_minutes", *SEO_TEXT_FIELDS,
+    "feature_image__file", "feature_image__alt", "feature_image__caption",
+    "og_image__file", "twitter_image__file",
+)  # fmt: skip
+POST_FIELDS = (*WRITING_FIELDS, "featured")
 
 
 def writing(obj, kind: str, request, *, formats: set[str], tags=None, authors=None):

@@ -106,19 +106,16 @@ class Resource:
         return self.name[:-1]
 
 
+IMAGES = ("feature_image", "og_image", "twitter_image")
+
+
 def _page_rows():
-    return Page.objects.published().select_related(
-        "feature_image", "og_image", "twitter_image"
-    )
+    return Page.objects.published().select_related(*IMAGES).only(*shapes.WRITING_FIELDS)
 
 
 def _post_rows():
-    return (
-        Post.objects.published()
-        .select_related("feature_image", "og_image", "twitter_image")
-        .defer("search_vector")  # large, and never shown
-        .with_link_ids()
-    )
+    rows = Post.objects.published().select_related(*IMAGES)
+    return rows.only(*shapes.POST_FIELDS).with_link_ids()
 
 
 WRITING_ORDERS = {
@@ -142,9 +139,13 @@ class Answer:
         self.include = set(_list(request, "include"))
         self.formats = set(_list(request, "formats")) or {"html"}
         self._linked: dict[tuple[str, int], dict] = {}
+        self._directories: dict[str, object] = {}
 
     def directory(self, related: Related):
-        return derived.directory(related)
+        found = self._directories.get(related.name)
+        if found is None:
+            found = self._directories[related.name] = derived.directory(related)
+        return found
 
     def linked(self, related: Related, ids) -> list[dict]:
         directory = self.directory(related)

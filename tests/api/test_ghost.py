@@ -360,3 +360,15 @@ def test_a_page_of_posts_with_tags_and_authors_costs_the_same_as_one(
     ghost("tags/", include="count.posts")
     with django_assert_num_queries(1):  # the ids in order; entries from the directory
         ghost("tags/", include="count.posts", limit="all")
+
+
+def test_plaintext_is_the_bodys_text_a_block_a_paragraph():
+    from api.ghost.shapes import plaintext
+
+    assert (
+        plaintext(
+            '<h2 id="a">Title &amp; more</h2>\n<p>One <em>two</em><br>three</p>\n'
+            "<ul>\n<li>x</li>\n<li>y</li>\n</ul>"
+        )
+        == "Title & more\n\nOne two\nthree\n\nx\n\ny"
+    )
