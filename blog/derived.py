@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import EmptyResultSet
@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from blog import versioning
 
 if TYPE_CHECKING:
+    from blog.images import Image
     from blog.related import Directory, Related
     from blog.site import Site
 
@@ -56,6 +57,34 @@ class PerVersion:
                 self.entries.popitem(last=False)
         return value
 
+    def known(self, keys: Iterable[Hashable]) -> dict[Hashable, object]:
+        """Those of `keys` kept for the pinned version (none outside a pinned
+        request): what `remember` kept, for a caller that loads the rest at once."""
+        version = versioning.pinned()
+        if version is None:
+            return {}
+        found = {}
+        with self.lock:
+            for key in keys:
+                full_key = (version.token, key)
+                if full_key in self.entries:
+                    self.entries.move_to_end(full_key)
+                    found[key] = self.entries[full_key]
+        return found
+
+    def remember(self, values: dict[Hashable, object]) -> None:
+        """Keep `values`, loaded after the pinned version was read, for that
+        version (nothing outside a pinned request)."""
+        version = versioning.pinned()
+        if version is None:
+            return
+        with self.lock:
+            for key, value in values.items():
+                self.entries[(version.token, key)] = value
+                self.entries.move_to_end((version.token, key))
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
@@ -64,6 +93,9 @@ class PerVersion:
 # Small values only (integers, the directories, the site's row): a few hundred
 # kilobytes at most.
 MEMO = PerVersion(max_entries=1024)
+# Image rows by id (a few kilobytes each, with their renditions): the covers a list
+# page shows are few and shared, and loading them was a query of its own.
+IMAGES = PerVersion(max_entries=256)
 
 
 def count(queryset: QuerySet) -> int:
@@ -81,6 +113,16 @@ def directory(related: Related) -> Directory:
     from blog.related import Directory
 
     return MEMO.get(("directory", related.name), lambda: Directory.load(related))
+
+
+def known_images(ids: Iterable[int]) -> dict[int, Image]:
+    """The images with these ids that this version has loaded already (shared by
+    every request of the version: read them, never change them)."""
+    return IMAGES.known(ids)
+
+
+def remember_images(images: Iterable[Image]) -> None:
+    IMAGES.remember({image.pk: image for image in images})
 
 
 def visible_post_counts(related: Related) -> dict[int, int]:

@@ -42,6 +42,8 @@ from django.utils.encoding import filepath_to_uri
 from PIL import Image as Pillow
 from PIL import ImageOps, UnidentifiedImageError
 
+from blog import derived
+
 logger = logging.getLogger(__name__)
 
 # Format by content: the first bytes of each accepted format.
@@ -639,8 +641,9 @@ SOCIAL_IMAGE_FIELDS = ("og_image", "twitter_image")
 
 
 def attach(posts, *, body_of=None) -> None:
-    """Load the images `posts` show, in one query (none when they show none), so
-    serializing them reads no more: each post's `feature_image`, and for the post
+    """Load the images `posts` show, in one query at most (none when they show
+    none, or this content version has loaded them all), so serializing them reads
+    no more: each post's `feature_image`, and for the post
     `body_of` (a post's page) its `body_images` too (in the order its body shows
     them) and its social images (`og_image`, `twitter_image`)."""
     posts = [post for post in posts if post is not None]
@@ -661,13 +664,17 @@ def attach(posts, *, body_of=None) -> None:
     posts = [post for post in posts if not field.is_cached(post) or post is body_of]
     feature_ids = {post.feature_image_id for post in posts} - {None}
     social_ids = {getattr(page_of, f.attname) for f in social_fields} - {None}
-    condition = Q(pk__in=feature_ids | social_ids)
-    if body_of is not None:
-        shown_in = model._meta.get_field("images").related_query_name()
-        condition |= Q(**{shown_in: body_of.pk})
-    elif not (feature_ids or social_ids):
-        return
-    found = {image.pk: image for image in Image.objects.filter(condition).distinct()}
+    # Those this content version has loaded already are not read again.
+    found = derived.known_images(feature_ids | social_ids)
+    missing = (feature_ids | social_ids) - found.keys()
+    if missing or body_of is not None:
+        condition = Q(pk__in=missing)
+        if body_of is not None:
+            shown_in = model._meta.get_field("images").related_query_name()
+            condition |= Q(**{shown_in: body_of.pk})
+        loaded = list(Image.objects.filter(condition).distinct())
+        derived.remember_images(loaded)
+        found = {**found, **{image.pk: image for image in loaded}}
     for post in posts:
         field.set_cached_value(post, found.get(post.feature_image_id))
     for social in social_fields:
