@@ -24,7 +24,6 @@ from django.db.models import QuerySet
 from blog import versioning
 
 if TYPE_CHECKING:
-    from blog.images import Image
     from blog.related import Directory, Related
     from blog.site import Site
 
@@ -93,8 +92,10 @@ class PerVersion:
 # Small values only (integers, the directories, the site's row): a few hundred
 # kilobytes at most.
 MEMO = PerVersion(max_entries=1024)
-# Image rows by id (a few kilobytes each, with their renditions): the covers a list
-# page shows are few and shared, and loading them was a query of its own.
+# Image rows by id (a few kilobytes each, with their renditions), for
+# `blog.images.attach`: the covers a list page shows are often shown again, and
+# loading them was a query of its own. Shared by every request of a version: read
+# them, never change them.
 IMAGES = PerVersion(max_entries=256)
 
 
@@ -113,16 +114,6 @@ def directory(related: Related) -> Directory:
     from blog.related import Directory
 
     return MEMO.get(("directory", related.name), lambda: Directory.load(related))
-
-
-def known_images(ids: Iterable[int]) -> dict[int, Image]:
-    """The images with these ids that this version has loaded already (shared by
-    every request of the version: read them, never change them)."""
-    return IMAGES.known(ids)
-
-
-def remember_images(images: Iterable[Image]) -> None:
-    IMAGES.remember({image.pk: image for image in images})
 
 
 def visible_post_counts(related: Related) -> dict[int, int]:
