@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from api.context import directory
 from api.seo import SeoField
+from blog import derived
 from blog.images import attach, media_url, srcsets
 from blog.public_urls import public_url
 from blog.related import AUTHORS, TAGS, Related
@@ -423,7 +424,9 @@ class PostLinkSerializer(FastSerializer):
 class PostSummaryListSerializer(serializers.ListSerializer):
     def to_representation(self, data) -> list:
         posts = list(data.all() if hasattr(data, "all") else data)
-        attach(posts)  # their cover images: one query, before any is shown
+        # Their cover images, before any is shown: one query, or none when this
+        # content version has shown them all.
+        attach(posts, kept=derived.IMAGES)
         return super().to_representation(posts)
 
 

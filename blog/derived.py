@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import EmptyResultSet
@@ -56,6 +56,34 @@ class PerVersion:
                 self.entries.popitem(last=False)
         return value
 
+    def known(self, keys: Iterable[Hashable]) -> dict[Hashable, object]:
+        """Those of `keys` kept for the pinned version (none outside a pinned
+        request): what `remember` kept, for a caller that loads the rest at once."""
+        version = versioning.pinned()
+        if version is None:
+            return {}
+        found = {}
+        with self.lock:
+            for key in keys:
+                full_key = (version.token, key)
+                if full_key in self.entries:
+                    self.entries.move_to_end(full_key)
+                    found[key] = self.entries[full_key]
+        return found
+
+    def remember(self, values: dict[Hashable, object]) -> None:
+        """Keep `values`, loaded after the pinned version was read, for that
+        version (nothing outside a pinned request)."""
+        version = versioning.pinned()
+        if version is None:
+            return
+        with self.lock:
+            for key, value in values.items():
+                self.entries[(version.token, key)] = value
+                self.entries.move_to_end((version.token, key))
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
@@ -64,6 +92,11 @@ class PerVersion:
 # Small values only (integers, the directories, the site's row): a few hundred
 # kilobytes at most.
 MEMO = PerVersion(max_entries=1024)
+# Image rows by id (a few kilobytes each, with their renditions), for
+# `blog.images.attach`: the covers a list page shows are often shown again, and
+# loading them was a query of its own. Shared by every request of a version: read
+# them, never change them.
+IMAGES = PerVersion(max_entries=256)
 
 
 def count(queryset: QuerySet) -> int:

@@ -26,8 +26,10 @@ import io
 import logging
 import uuid
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
 import blurhash
 from django.conf import settings
@@ -638,11 +640,20 @@ IMAGE_SCHEME_TEXT = "image:"  # in a body that references a library image
 SOCIAL_IMAGE_FIELDS = ("og_image", "twitter_image")
 
 
-def attach(posts, *, body_of=None) -> None:
-    """Load the images `posts` show, in one query (none when they show none), so
-    serializing them reads no more: each post's `feature_image`, and for the post
-    `body_of` (a post's page) its `body_images` too (in the order its body shows
-    them) and its social images (`og_image`, `twitter_image`)."""
+class KeptImages(Protocol):
+    """Images by id kept for the content version (`blog.derived.IMAGES`)."""
+
+    def known(self, keys: Iterable[int]) -> dict[int, Image]: ...
+
+    def remember(self, values: dict[int, Image]) -> None: ...
+
+
+def attach(posts, *, body_of=None, kept: KeptImages | None = None) -> None:
+    """Load the images `posts` show, in one query at most (none when they show
+    none, or `kept` has them all), so serializing them reads no more: each post's
+    `feature_image`, and for the post `body_of` (a post's page) its `body_images`
+    too (in the order its body shows them) and its social images (`og_image`,
+    `twitter_image`). Images loaded are added to `kept`."""
     posts = [post for post in posts if post is not None]
     page_of, social_fields = body_of, []
     if body_of is not None:
@@ -661,13 +672,19 @@ def attach(posts, *, body_of=None) -> None:
     posts = [post for post in posts if not field.is_cached(post) or post is body_of]
     feature_ids = {post.feature_image_id for post in posts} - {None}
     social_ids = {getattr(page_of, f.attname) for f in social_fields} - {None}
-    condition = Q(pk__in=feature_ids | social_ids)
-    if body_of is not None:
-        shown_in = model._meta.get_field("images").related_query_name()
-        condition |= Q(**{shown_in: body_of.pk})
-    elif not (feature_ids or social_ids):
-        return
-    found = {image.pk: image for image in Image.objects.filter(condition).distinct()}
+    found = {} if kept is None else kept.known(feature_ids | social_ids)
+    missing = (feature_ids | social_ids) - found.keys()
+    if missing or body_of is not None:
+        condition = Q(pk__in=missing)
+        if body_of is not None:
+            shown_in = model._meta.get_field("images").related_query_name()
+            condition |= Q(**{shown_in: body_of.pk})
+        loaded = {
+            image.pk: image for image in Image.objects.filter(condition).distinct()
+        }
+        if kept is not None:
+            kept.remember(loaded)
+        found = {**found, **loaded}
     for post in posts:
         field.set_cached_value(post, found.get(post.feature_image_id))
     for social in social_fields:

@@ -13,6 +13,7 @@ from functools import cache
 
 from django.db import models
 
+from blog import derived
 from blog.statements import Param, Statement, instances, loaded_columns
 
 RELATED_LIMIT = 3
@@ -118,5 +119,5 @@ def page(post, using: str | None = None):
     else:
         post.previous_post, post.next_post = neighbours(post, using)
     post.related_posts = related(post, using)
-    attach(post.related_posts, body_of=post)
+    attach(post.related_posts, body_of=post, kept=derived.IMAGES)
     return post

@@ -46,10 +46,12 @@ def _empty_cache(settings):
     # Each test's transaction rolls the version row back to the same token, as a
     # restored database would; values kept per token must not survive it.
     derived.MEMO.clear()
+    derived.IMAGES.clear()
     yield
     cache.clear()
     versioning.KEEPER.forget()
     derived.MEMO.clear()
+    derived.IMAGES.clear()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from blog import derived, versioning
 from blog.models import Post
-from tests.factories import PostFactory, TagFactory
+from tests.factories import PostFactory, TagFactory, make_image
 from tests.wsgi import wsgi_get
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +22,10 @@ def app(production_app, settings):
     so only the per-version values can carry anything from one request to the next."""
     settings.API_RESPONSE_CACHE = False
     derived.MEMO.clear()
+    derived.IMAGES.clear()
     yield production_app
     derived.MEMO.clear()
+    derived.IMAGES.clear()
 
 
 def get_json(app, path: str, query: str = "") -> dict:
@@ -106,6 +108,27 @@ def test_a_scheduled_post_enters_the_counts_at_its_time(
     assert after["tag list"]["engineering"] == 4
 
 
+def test_a_changed_cover_shows_at_once_in_lists_and_on_the_post(
+    blog, app, django_capture_on_commit_callbacks
+):
+    post = blog["posts"]["newest"]
+    post.feature_image = make_image(alt="Before")
+    post.save()
+    path = f"/api/v1/posts/{post.slug}/"
+    assert get_json(app, "/api/v1/posts/")["results"][0]["feature_image"]["alt"] == (
+        "Before"
+    )
+    assert get_json(app, path)["feature_image"]["alt"] == "Before"  # both kept
+    with django_capture_on_commit_callbacks(execute=True):
+        image = post.feature_image
+        image.alt = "After"
+        image.save()
+    listed = get_json(app, "/api/v1/posts/")["results"][0]
+    assert listed["slug"] == post.slug
+    assert listed["feature_image"]["alt"] == "After"
+    assert get_json(app, path)["feature_image"]["alt"] == "After"
+
+
 def test_a_count_is_computed_once_per_version_and_filters(
     blog, app, django_assert_num_queries
 ):
@@ -148,3 +171,17 @@ def test_the_memo_is_bounded():
         for key in range(10):
             memo.get(key, lambda key=key: key)
     assert [key for _, key in memo.entries] == [7, 8, 9]
+
+
+def test_values_remembered_for_a_version_are_known_for_it_only():
+    memo = derived.PerVersion(max_entries=3)
+    memo.remember({1: "outside a request"})
+    assert memo.entries == {}
+    with versioning.pinning(version("a")):
+        memo.remember({1: "one", 2: "two"})
+        assert memo.known([1, 2, 3]) == {1: "one", 2: "two"}
+        memo.remember({3: "three", 4: "four"})
+        assert memo.known([1, 2, 3, 4]) == {2: "two", 3: "three", 4: "four"}
+    with versioning.pinning(version("b")):
+        assert memo.known([2, 3, 4]) == {}
+    assert memo.known([2]) == {}
