@@ -290,7 +290,7 @@ def refresh_planner_statistics() -> None:
     """
     if not is_postgresql():
         return
-    models = (Post, Tag, Post.tags.through)
+    models = (Post, Tag, Post.tags.through, Post.authors.through)
     tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
     # VACUUM also clears the row versions the search-vector update leaves behind,
     # but cannot run inside a transaction (a caller's, or a test's).
