@@ -74,6 +74,7 @@ class GhostExport:
     index: SlugIndex = field(default_factory=SlugIndex)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
+    bodies_kept_as_html: int = 0
 
 
 def parse_date(value: Any) -> datetime:
@@ -379,8 +380,7 @@ class _Reader:
         if not isinstance(html, str):
             return ""
         body = body_from_html(self.url(html))
-        if body.kept_as_html:
-            self.export.notes.append((where, "body kept as HTML"))
+        self.export.bodies_kept_as_html += body.kept_as_html
         return body.source
 
     def post(self, number: int, row: dict, meta_by_post: dict) -> WritingRecord | None:

@@ -201,6 +201,7 @@ class ImportReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (where, what)
     images_pending: int = 0
+    bodies_kept_as_html: int = 0
 
     @property
     def changes_anything(self) -> bool:
@@ -235,6 +236,11 @@ class ImportReport:
             lines += [f"  {where}: {what}" for where, what in self.notes[:limit]]
             if len(self.notes) > limit:
                 lines.append(f"  ... and {len(self.notes) - limit} more")
+        if self.bodies_kept_as_html:
+            lines.append(
+                f"{self.bodies_kept_as_html} body(ies) kept as sanitised HTML: they "
+                "do not convert to Markdown without losing something."
+            )
         if self.images_pending:
             lines.append(
                 f"{self.images_pending} image(s) wait to be downloaded: run "

@@ -72,6 +72,7 @@ class Command(BaseCommand):
             writer = ImportWriter("ghost", str(path), reason="import_ghost")
             writer.report.skipped += export.skipped
             writer.report.notes += export.notes
+            writer.report.bodies_kept_as_html = export.bodies_kept_as_html
             with statement_timeout_lifted():
                 report = writer.run(
                     index=export.index,
