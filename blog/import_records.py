@@ -24,6 +24,7 @@ from blog.seo import (
 from blog.slugs import is_valid_slug
 
 MAX_REPORTED_PROBLEMS = 30
+DETAILS_KEPT = 100  # 10,000 posts need not be remembered one by one
 # The SEO texts an import may fill (the images are `ImageRecord`s).
 SEO_TEXT_FIELDS = (
     "meta_title", "meta_description", "og_title", "og_description",
@@ -50,14 +51,14 @@ class ImportError_(Exception):
     """A file that cannot be imported; the message says where and why."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ImageRecord:
     url: str
     alt: str = ""
     caption: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class TagRecord:
     key: str  # the source's identifier
     slug: str
@@ -67,7 +68,7 @@ class TagRecord:
     where: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class AuthorRecord:
     key: str
     slug: str
@@ -81,7 +82,7 @@ class AuthorRecord:
     where: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class WritingRecord:
     """A post or a page."""
 
@@ -105,7 +106,7 @@ class WritingRecord:
     where: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class RedirectRecord:
     kind: str  # "post" or "page"
     old_slug: str
@@ -113,7 +114,7 @@ class RedirectRecord:
     where: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Problems:
     """Everything wrong with a file, each with its place in it."""
 
@@ -190,7 +191,7 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@dataclass
+@dataclass(slots=True)
 class ImportReport:
     """What an import did (or, in a dry run, would do), kind by kind."""
 
@@ -202,10 +203,18 @@ class ImportReport:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (where, what)
     images_pending: int = 0
     bodies_kept_as_html: int = 0
+    details_left_out: int = 0
 
     @property
     def changes_anything(self) -> bool:
         return bool(sum(self.created.values()) or sum(self.changed.values()))
+
+    def detail(self, line: str) -> None:
+        """A line about one object; only the first few are kept (and shown)."""
+        if len(self.details) < DETAILS_KEPT:
+            self.details.append(line)
+        else:
+            self.details_left_out += 1
 
     def skip(self, what: str, why: str) -> None:
         self.skipped.append((what, why))
@@ -224,8 +233,9 @@ class ImportReport:
                     f"{counts[2]} unchanged"
                 )
         lines += [f"  {line}" for line in self.details[:limit]]
-        if len(self.details) > limit:
-            lines.append(f"  ... and {len(self.details) - limit} more")
+        more = len(self.details) - limit + self.details_left_out
+        if more > 0:
+            lines.append(f"  ... and {more} more")
         if self.skipped:
             lines.append(f"Skipped {len(self.skipped)}:")
             lines += [f"  {what}: {why}" for what, why in self.skipped[:limit]]

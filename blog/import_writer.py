@@ -214,7 +214,7 @@ class ImportWriter:
                 setattr(obj, name, value)
             obj.save()
             self.report.created[kind] += 1
-            self.report.details.append(f"new {kind}: {obj.slug}")
+            self.report.detail(f"new {kind}: {obj.slug}")
             return
         if adopted:  # an existing one: only its empty fields are filled
             values = {n: v for n, v in values.items() if not getattr(obj, n) and v}
@@ -226,7 +226,7 @@ class ImportWriter:
             setattr(obj, name, values[name])
         obj.save()
         self.report.changed[kind] += 1
-        self.report.details.append(f"changed {kind}: {label} ({', '.join(changed)})")
+        self.report.detail(f"changed {kind}: {label} ({', '.join(changed)})")
 
     def write_tags(self, records: list[TagRecord]) -> None:
         problems = Problems(self.path)
@@ -371,9 +371,7 @@ class ImportWriter:
                 relinked.add(record.key)
             shown = [*changed, *(["tags or bylines"] if links_changed else [])]
             self.report.changed[kind] += 1
-            self.report.details.append(
-                f"changed {kind}: {record.slug} ({', '.join(shown)})"
-            )
+            self.report.detail(f"changed {kind}: {record.slug} ({', '.join(shown)})")
         if created:
             model.objects.bulk_create([obj for _, obj in created])
             ids = dict(
@@ -384,7 +382,7 @@ class ImportWriter:
             for record, obj in created:
                 obj.pk = ids[obj.slug]
                 self.report.created[kind] += 1
-                self.report.details.append(f"new {kind}: {obj.slug}")
+                self.report.detail(f"new {kind}: {obj.slug}")
                 for name in IMAGE_FIELDS:  # the uses of images still to download
                     self.image_id(getattr(record, name), kind, obj.pk, name)
             # An object an editor deleted since is made again: its stale row goes.
@@ -474,58 +472,55 @@ class ImportWriter:
         """Old slugs of imported posts and pages, where nothing else answers."""
         records = [*self.renamed, *records]
         for kind, model in MODELS.items():
-            mine = [r for r in records if r.kind == kind]
-            if not mine:
+            for mine in _chunks(r for r in records if r.kind == kind):
+                self._write_redirect_batch(kind, model, mine)
+
+    def _write_redirect_batch(self, kind: str, model, mine: list) -> None:
+        mapped = self.mapped(kind, (r.target_key for r in mine))
+        slugs = dict(
+            model.objects.filter(pk__in=mapped.values()).values_list("pk", "slug")
+        )
+        taken = set(
+            model.objects.filter(slug__in=[r.old_slug for r in mine]).values_list(
+                "slug", flat=True
+            )
+        )
+        existing = {
+            row.old_slug: row
+            for row in SlugRedirect.objects.filter(
+                kind=kind, old_slug__in=[r.old_slug for r in mine]
+            )
+        }
+        new, seen = [], set()
+        for record in mine:
+            what = f"redirect {record.old_slug} ({record.where})"
+            pk = mapped.get(record.target_key)
+            if pk is None:
+                self.report.skip(what, f"its {kind} was not imported")
                 continue
-            mapped = self.mapped(kind, (r.target_key for r in mine))
-            slugs = dict(
-                model.objects.filter(pk__in=mapped.values()).values_list("pk", "slug")
+            if pk not in slugs:
+                self.report.skip(what, f"its {kind} was deleted here")
+                continue
+            if record.old_slug == slugs[pk] or record.old_slug in seen:
+                continue  # its own address, or named twice
+            if record.old_slug in taken:
+                self.report.skip(
+                    what, f"{record.old_slug!r} is the address of another {kind}"
+                )
+                continue
+            row = existing.get(record.old_slug)
+            if row is not None:
+                if getattr(row, f"{kind}_id") == pk:
+                    self.report.unchanged["redirect"] += 1
+                else:
+                    self.report.skip(what, "the slug already redirects elsewhere")
+                continue
+            seen.add(record.old_slug)
+            new.append(
+                SlugRedirect(kind=kind, old_slug=record.old_slug, **{f"{kind}_id": pk})
             )
-            taken = set(
-                model.objects.filter(slug__in=[r.old_slug for r in mine]).values_list(
-                    "slug", flat=True
-                )
-            )
-            existing = {
-                row.old_slug: row
-                for row in SlugRedirect.objects.filter(
-                    kind=kind, old_slug__in=[r.old_slug for r in mine]
-                )
-            }
-            new, seen = [], set()
-            for record in mine:
-                what = f"redirect {record.old_slug} ({record.where})"
-                pk = mapped.get(record.target_key)
-                if pk is None:
-                    self.report.skip(what, f"its {kind} was not imported")
-                    continue
-                if pk not in slugs:
-                    self.report.skip(what, f"its {kind} was deleted here")
-                    continue
-                if record.old_slug == slugs[pk] or record.old_slug in seen:
-                    continue  # its own address, or named twice
-                if record.old_slug in taken:
-                    self.report.skip(
-                        what, f"{record.old_slug!r} is the address of another {kind}"
-                    )
-                    continue
-                row = existing.get(record.old_slug)
-                if row is not None:
-                    if getattr(row, f"{kind}_id") == pk:
-                        self.report.unchanged["redirect"] += 1
-                    else:
-                        self.report.skip(what, "the slug already redirects elsewhere")
-                    continue
-                seen.add(record.old_slug)
-                new.append(
-                    SlugRedirect(
-                        kind=kind, old_slug=record.old_slug, **{f"{kind}_id": pk}
-                    )
-                )
-                self.report.created["redirect"] += 1
-                self.report.details.append(
-                    f"new redirect: {kind} {record.old_slug} -> {slugs[pk]}"
-                )
-                if pk not in self.written[kind]:
-                    self.written[kind].append(pk)  # its purge names the target
-            SlugRedirect.objects.bulk_create(new)
+            self.report.created["redirect"] += 1
+            self.report.detail(f"new redirect: {kind} {record.old_slug} -> {slugs[pk]}")
+            if pk not in self.written[kind]:
+                self.written[kind].append(pk)  # its purge names the target
+        SlugRedirect.objects.bulk_create(new)

@@ -118,9 +118,10 @@ class _Target:
     def start(self, tag: str, attrib: dict) -> None:
         name = _name(tag)
         if not self.stack and name != "rss":
+            local = name.split(":")[-1]
             raise ImportError_(
                 f"line {self.line()}: not a WordPress export (WXR): the document is "
-                f"<{name}>, a WXR file is <rss>"
+                f"<{local}>, a WXR file is <rss>"
             )
         self.stack.append(name)
         self.text = []
