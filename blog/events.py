@@ -397,52 +397,67 @@ def _record(subject: str, pk: int, using: str, *, deleted: bool = False) -> None
 # --- Bulk writes -------------------------------------------------------------------
 
 
-def bulk_change(post_ids: list[int], using: str = DEFAULT_DB_ALIAS) -> None:
-    """A bulk write that bypassed the per-object signals (`import_posts`): in its
-    transaction, one purge-only event naming every post it wrote, their tags and
-    the collections, and the pending publishes of the scheduled ones. It sends no
+def bulk_change(
+    post_ids: list[int],
+    using: str = DEFAULT_DB_ALIAS,
+    *,
+    page_ids: list[int] = (),
+    source: str = "",
+) -> None:
+    """A bulk write that bypassed the per-object signals (`import_posts`,
+    `import_ghost`, `import_wordpress`): in its transaction, one purge-only event
+    naming every post and page it wrote, their tags and authors and the
+    collections, and the pending publishes of the scheduled ones. It sends no
     webhook: an import is not an editor publishing thousands of posts one by one."""
-    from blog.models import Post
+    from blog.models import Author, Page, Post, Tag
     from blog.outbox import Event, PendingPublish
 
-    if not post_ids:
+    if not post_ids and not page_ids:
         return
-    posts = Post.objects.using(using).filter(pk__in=post_ids)
-    links = Post.tags.through.objects.using(using).filter(post_id__in=post_ids)
-    tag_ids = links.values("tag_id")
-    from blog.models import Tag
-
-    keys = ["posts", "tags", "authors", "sitemap"]
-    keys += [f"post-{uuid}" for uuid in posts.values_list("uuid", flat=True)]
-    from blog.models import Author
-
-    bylines = Post.authors.through.objects.using(using).filter(post_id__in=post_ids)
-    keys += [
-        f"author-{uuid}"
-        for uuid in Author.objects.using(using)
-        .filter(pk__in=bylines.values("author_id"))
-        .values_list("uuid", flat=True)
-    ]
-    keys += [
-        f"tag-{uuid}"
-        for uuid in Tag.objects.using(using)
-        .filter(pk__in=tag_ids)
-        .values_list("uuid", flat=True)
-    ]
+    keys = []
+    if post_ids:
+        posts = Post.objects.using(using).filter(pk__in=post_ids)
+        links = Post.tags.through.objects.using(using).filter(post_id__in=post_ids)
+        tag_ids = links.values("tag_id")
+        keys += ["posts", "tags", "authors", "sitemap"]
+        keys += [f"post-{uuid}" for uuid in posts.values_list("uuid", flat=True)]
+        bylines = Post.authors.through.objects.using(using).filter(post_id__in=post_ids)
+        keys += [
+            f"author-{uuid}"
+            for uuid in Author.objects.using(using)
+            .filter(pk__in=bylines.values("author_id"))
+            .values_list("uuid", flat=True)
+        ]
+        keys += [
+            f"tag-{uuid}"
+            for uuid in Tag.objects.using(using)
+            .filter(pk__in=tag_ids)
+            .values_list("uuid", flat=True)
+        ]
+    if page_ids:
+        pages = Page.objects.using(using).filter(pk__in=page_ids)
+        keys += ["pages"] + ([] if "sitemap" in keys else ["sitemap"])
+        keys += [f"page-{uuid}" for uuid in pages.values_list("uuid", flat=True)]
     pending = PendingPublish.objects.using(using)
-    pending.filter(subject="post", subject_id__in=post_ids).delete()
     now = timezone.now()
-    pending.bulk_create(
-        PendingPublish(subject="post", subject_id=pk, publish_at=at)
-        for pk, at in posts.filter(
-            status=Post.Status.PUBLISHED, published_at__gt=now
-        ).values_list("pk", "published_at")
-    )
+    for subject, model, ids in (("post", Post, post_ids), ("page", Page, page_ids)):
+        if not ids:
+            continue
+        pending.filter(subject=subject, subject_id__in=ids).delete()
+        pending.bulk_create(
+            PendingPublish(subject=subject, subject_id=pk, publish_at=at)
+            for pk, at in model.objects.using(using)
+            .filter(pk__in=ids, status=model.Status.PUBLISHED, published_at__gt=now)
+            .values_list("pk", "published_at")
+        )
     lock_event_order(using)
+    data = {"posts": len(post_ids), "surrogate_keys": keys}
+    if page_ids:
+        data["pages"] = len(page_ids)
+    if source:
+        data["source"] = source
     Event.objects.using(using).create(
-        type="content.imported",
-        broadcast=False,
-        data={"posts": len(post_ids), "surrogate_keys": keys},
+        type="content.imported", broadcast=False, data=data
     )
 
 

@@ -477,10 +477,16 @@ class ContentRevision(models.Model):
         return f"content revision {self.number}"
 
 
-# The image library, the slug redirects, the site's settings, the Content API keys
-# and the publishing outbox have modules of their own.
+# The image library, the slug redirects, the site's settings, the Content API keys,
+# the publishing outbox and the sources of imported content have modules of their
+# own.
 from blog.content_keys import ContentApiKey  # noqa: E402, F401
 from blog.images import Image  # noqa: E402, F401
+from blog.import_sources import (  # noqa: E402, F401
+    ImportedObject,
+    RemoteImage,
+    RemoteImageUse,
+)
 from blog.outbox import (  # noqa: E402, F401
     Delivery,
     DeliveryAttempt,

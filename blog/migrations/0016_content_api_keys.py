@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0014_seo'),
+        ('blog', '0015_import_sources'),
     ]
 
     operations = [
