@@ -6,7 +6,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from hashlib import blake2b
 from urllib.parse import urlsplit
 
@@ -212,6 +212,8 @@ class CachedEntry:
     etag: str
     headers: tuple[tuple[str, str], ...]
     body: bytes | None
+    # The body is kept under a key of its own (`SPLIT_BODY_BYTES`): None here.
+    split: bool = False
 
     @property
     def size(self) -> int:
@@ -312,18 +314,45 @@ class LocalEntries:
 LOCAL = LocalEntries(max_bytes=16 * 1024 * 1024)
 
 
+# A body larger than this is kept in the shared cache under a key of its own, so a
+# conditional request (and the check of its ETag) reads a few hundred bytes, not
+# the whole answer (an 18 MB Ghost `limit=all` made every 304 fetch 18 MB).
+SPLIT_BODY_BYTES = 1_000_000
+
+
+def _body_key(key: str) -> str:
+    return f"{key}:body"
+
+
 def find_entry(key: str, token: str) -> CachedEntry | None:
+    """The stored answer of `key` under `token`: its body too unless it is kept
+    apart (then `split`, and `entry_body` reads it)."""
     entry = LOCAL.get(key, token)
     if entry is None:
         entry = cache.get(key)
         if entry is None or entry.token != token:
             return None
-        LOCAL.put(key, entry)
+        LOCAL.put(key, entry)  # a split one without its body: small
     return entry
+
+
+def entry_body(key: str, entry: CachedEntry) -> bytes | None:
+    """The body of a stored answer, or None when it is not (or no longer) stored."""
+    if not entry.split:
+        return entry.body
+    stored = cache.get(_body_key(key))
+    if not isinstance(stored, tuple) or stored[0] != entry.token:
+        return None
+    LOCAL.put(key, replace(entry, body=stored[1], split=False))
+    return stored[1]
 
 
 def store_entry(key: str, entry: CachedEntry) -> None:
     LOCAL.put(key, entry)
+    if entry.body is not None and len(entry.body) > SPLIT_BODY_BYTES:
+        # The body first: an entry found without its body is answered by Django.
+        cache.set(_body_key(key), (entry.token, entry.body), ENTRY_TIMEOUT)
+        entry = replace(entry, body=None, split=True)
     cache.set(key, entry, ENTRY_TIMEOUT)
 
 
@@ -500,10 +529,11 @@ class CachedResponseApp:
         if is_not_modified(environ, entry.etag, version.last_modified):
             start_response("304 Not Modified", not_modified_headers(entry, control))
             return []
-        if entry.body is None:
+        body = entry_body(key, entry)
+        if body is None:
             return self.application(environ, start_response)
         headers = list(entry.headers)
         headers.append(("Cache-Control", control))
-        headers.append(("Content-Length", str(len(entry.body))))
+        headers.append(("Content-Length", str(len(body))))
         start_response("200 OK", headers)
-        return [entry.body]
+        return [body]

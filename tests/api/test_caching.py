@@ -235,6 +235,33 @@ def test_a_render_that_failed_on_a_read_replica_is_rendered_again_on_the_primary
     assert "ETag" in headers
 
 
+def test_a_large_body_is_kept_apart_so_a_304_never_reads_it(
+    blog, app, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(caching, "SPLIT_BODY_BYTES", 100)
+    _, headers, body = wsgi_get(app, POSTS)
+    key = next(iter(caching.LOCAL.entries))
+    caching.LOCAL.clear()  # as another worker would find it
+    read = []
+    real_get = caching.cache.get
+    monkeypatch.setattr(
+        caching.cache,
+        "get",
+        lambda k, *a, **kw: read.append(k) or real_get(k, *a, **kw),
+    )
+    with django_assert_num_queries(0):
+        assert wsgi_get(app, POSTS, if_none_match=headers["ETag"])[0] == 304
+    assert f"{key}:body" not in read  # the headers alone answered it
+    with django_assert_num_queries(0):
+        status, _, again = wsgi_get(app, POSTS)
+    assert (status, again) == (200, body)
+    assert f"{key}:body" in read
+    caching.LOCAL.clear()
+    caching.cache.delete(f"{key}:body")  # the body evicted: Django answers again
+    status, _, rendered = wsgi_get(app, POSTS)
+    assert (status, rendered) == (200, body)
+
+
 # --- Invalidation: every change renews the version after commit ---------------------
 
 
