@@ -66,15 +66,11 @@ def validation(message: str) -> GhostError:
 
 def authenticate(request: HttpRequest) -> None:
     """The Content API key (`?key=`): missing, Ghost's 403; unknown, its 401."""
-    keys = request.GET.getlist("key")
-    if not keys or not keys[-1]:
+    key = request.GET.get("key", "")  # the last one, as the canonical query keeps
+    if not key:
         raise GhostError(
             403, "NoPermissionError", "Authorization failed", MISSING_KEY_CONTEXT
         )
-    if len(keys) > 1:
-        raise GhostError(400, "BadRequestError", "Invalid Request", None,
-                         "INVALID_REQUEST")  # fmt: skip
-    key = keys[0]
     if not KEY_PATTERN.fullmatch(key) or key not in derived.content_api_keys():
         raise GhostError(401, "UnauthorizedError", "Unknown Content API Key", None,
                          "UNKNOWN_CONTENT_API_KEY")  # fmt: skip

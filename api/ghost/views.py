@@ -100,6 +100,7 @@ class Resource:
     rows: Callable[[], object]
     show: Callable[..., dict]
     related: Related | None = None  # tags and authors: their directory
+    tie_breaker: str = "-id"
 
     @property
     def kind(self) -> str:
@@ -193,20 +194,20 @@ def _linked_rows(related: Related):
 
 RESOURCES = {
     "posts": Resource(
-        "posts", "Post", WRITING_ORDERS, ["-published_at", "-id"], _post_rows,
+        "posts", "Post", WRITING_ORDERS, ["-published_at"], _post_rows,
         shapes.writing,
     ),
     "pages": Resource(
-        "pages", "Page", WRITING_ORDERS, ["-published_at", "-id"],
+        "pages", "Page", WRITING_ORDERS, ["-published_at"],
         _page_rows, shapes.writing,
     ),
     "tags": Resource(
-        "tags", "Tag", LINKED_ORDERS, ["name", "id"], _linked_rows(TAGS),
-        shapes.tag, TAGS,
+        "tags", "Tag", LINKED_ORDERS, ["name"], _linked_rows(TAGS),
+        shapes.tag, TAGS, "id",
     ),
     "authors": Resource(
-        "authors", "Author", LINKED_ORDERS, ["name", "id"], _linked_rows(AUTHORS),
-        shapes.author, AUTHORS,
+        "authors", "Author", LINKED_ORDERS, ["name"], _linked_rows(AUTHORS),
+        shapes.author, AUTHORS, "id",
     ),
 }  # fmt: skip
 
@@ -231,9 +232,9 @@ def _filtered(request: HttpRequest, resource: Resource):
 
 def browse(request: HttpRequest, resource: Resource) -> dict:
     rows = _filtered(request, resource)
-    rows = rows.order_by(*_order(request, resource.orders, resource.default_order))
-    if resource.related is None:
-        rows = rows.order_by(*rows.query.order_by, "-id")  # pages never overlap
+    # The tie-breaker last, so pages never overlap.
+    order = _order(request, resource.orders, resource.default_order)
+    rows = rows.order_by(*order, resource.tie_breaker)
     total = derived.count(rows)
     limit = _limit(request)
     page = _positive(request, "page", 1)
@@ -335,18 +336,16 @@ def _view(answer: Callable[..., dict], policy):
 
 def browse_view(name: str):
     resource = RESOURCES[name]
-    collections = ("posts",) if name == "posts" else (name,)
     return _view(
-        lambda request: browse(request, resource), _policy(collections, _shows(name))
+        lambda request: browse(request, resource), _policy((name,), _shows(name))
     )
 
 
 def read_view(name: str, by: str):
     resource = RESOURCES[name]
-    collections = ("posts",) if name == "posts" else (name,)
     return _view(
         lambda request, value: read(request, resource, by=by, value=value),
-        _policy(collections, _shows(name)),
+        _policy((name,), _shows(name)),
     )
 
 
