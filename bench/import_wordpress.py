@@ -65,7 +65,9 @@ def main(sizes: list[int]) -> None:
         env = {
             **os.environ,
             "DATABASE_URL": f"{base}/{name}",
-            "DJANGO_DEBUG": "true",
+            # As in production: with DEBUG on Django also keeps the statements.
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": "bench-import-not-a-secret-" + "x" * 40,
             "IMAGE_PROCESSING": "sync",
         }
         try:

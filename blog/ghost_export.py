@@ -17,10 +17,12 @@ What becomes what:
   `--site-url` (or nothing: a root-relative link).
 - Tags from `tags` and `posts_tags` (internal `#tags` skipped), bylines from
   `users` and `posts_authors` in `sort_order`; of a user only the name, slug, bio,
-  website, location and images: never an e-mail, a password or any login.
+  website, location, images and `twitter`/`facebook` handles (as links): never an
+  e-mail, a password or any login.
 - `custom_excerpt` -> summary; the SEO fields from the post (Ghost 3) or
-  `posts_meta` (Ghost 4 and later); `feature_image`, `og_image`, `twitter_image`
-  and authors' `profile_image`/`cover_image` as remote images.
+  `posts_meta` (Ghost 4 and later); `feature_image`, `og_image`, `twitter_image`,
+  tags' `og_image`/`twitter_image` and authors' `profile_image`/`cover_image` as
+  remote images.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from blog.import_records import (
     WritingRecord,
 )
 from blog.import_writer import SlugIndex
+from blog.link_lists import profile_link
 from blog.models import Post
 from blog.slugs import is_valid_slug
 
@@ -110,6 +113,22 @@ class _Reader:
         if not isinstance(value, str):
             return ""
         return value.replace(GHOST_URL, self.site_url).strip()
+
+    def profiles(self, where: str, row: dict) -> list[dict[str, str]]:
+        """A user's `twitter` and `facebook` handles as links."""
+        links = []
+        for network in ("twitter", "facebook"):
+            value = row.get(network)
+            if not value:
+                continue
+            link = profile_link(network, value) if isinstance(value, str) else None
+            if link is None:
+                self.export.skipped.append(
+                    (f"{network} {value!r}", f"{where}: not a handle or a URL")
+                )
+            else:
+                links.append(link)
+        return links
 
     def image(self, where: str, url: Any, alt: Any = "", caption: Any = ""):
         url = self.url(url)
@@ -279,6 +298,8 @@ class _Reader:
                         where, "description", row.get("description")
                     ),
                     seo=self.problems.seo(where, row),
+                    og_image=self.image(where, row.get("og_image")),
+                    twitter_image=self.image(where, row.get("twitter_image")),
                     where=where,
                 )
             )
@@ -321,6 +342,7 @@ class _Reader:
                     ),
                     avatar=self.image(where, row.get("profile_image")),
                     cover_image=self.image(where, row.get("cover_image")),
+                    links=self.profiles(where, row),
                     seo=self.problems.seo(where, row),
                     where=where,
                 )

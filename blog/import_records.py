@@ -65,6 +65,8 @@ class TagRecord:
     name: str
     description: str = ""
     seo: dict[str, str] = field(default_factory=dict)
+    og_image: ImageRecord | None = None
+    twitter_image: ImageRecord | None = None
     where: str = ""
 
 
@@ -78,6 +80,7 @@ class AuthorRecord:
     location: str = ""
     avatar: ImageRecord | None = None
     cover_image: ImageRecord | None = None
+    links: list[dict[str, str]] = field(default_factory=list)  # profiles elsewhere
     seo: dict[str, str] = field(default_factory=dict)
     where: str = ""
 

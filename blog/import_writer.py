@@ -15,6 +15,10 @@ written a batch at a time (derived fields rendered by the same `save` pipeline
 code, `apply_derived_fields`), with one history entry each, and announced together
 by `events.bulk_change` (purges and pending publishes, no webhook per post), as
 `import_posts` does.
+
+What a writer keeps for the whole transaction is a few ids and slugs a post; the
+records and model objects of a batch are dropped when the next one is read, so an
+import's memory hardly grows with the file (`bench/results/import_wordpress.md`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from blog import events
@@ -31,6 +35,7 @@ from blog.import_records import (
     SEO_TEXT_FIELDS,
     AuthorRecord,
     ImageRecord,
+    ImportError_,
     ImportReport,
     Problems,
     RedirectRecord,
@@ -38,6 +43,7 @@ from blog.import_records import (
     WritingRecord,
 )
 from blog.import_sources import ImportedObject, RemoteImage, RemoteImageUse, url_hash
+from blog.importing import refresh_planner_statistics, statement_timeout_lifted
 from blog.models import Author, Page, Post, PostAuthor, Tag
 from blog.redirects import SlugRedirect
 from blog.search import refresh_search_vectors
@@ -56,8 +62,17 @@ class _DryRun(Exception):
     """Rolls the dry run's transaction back."""
 
 
-def _chunks(items: Iterable, size: int = BATCH_SIZE) -> Iterator[list]:
-    iterator = iter(items)
+def _forget_logged_queries() -> None:
+    """With DEBUG on, Django keeps the last 9,000 statements; a batch's bulk
+    inserts carry every body it wrote, so an import would hold megabytes of SQL.
+    A capture (`assertNumQueries`, `CaptureQueriesContext`) is left to count."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.force_debug_cursor:
+            connection.queries_log.clear()
+
+
+def _chunks(items: Iterable, size: int | None = None) -> Iterator[list]:
+    iterator, size = iter(items), size or BATCH_SIZE
     while chunk := list(islice(iterator, size)):
         yield chunk
 
@@ -101,8 +116,25 @@ class ImportWriter:
         images: list[ImageRecord] = (),
         dry_run: bool,
     ) -> ImportReport:
-        """Write everything (or, with `dry_run`, everything and roll it back):
-        `Problems.error()` for what the database refuses, nothing written."""
+        """Write everything (or, with `dry_run`, everything and roll it back), with
+        no statement timeout; then refresh the planner's statistics (PostgreSQL).
+        `ImportError_` for what the file or the database refuses, nothing written."""
+        with statement_timeout_lifted():
+            try:
+                self._write_all(index, tags, authors, writings, redirects, images,
+                                dry_run=dry_run)  # fmt: skip
+            except DatabaseError as error:
+                raise ImportError_(
+                    f"{self.path}: the database refused the import; nothing was "
+                    f"imported. {error}"
+                ) from error
+            if self.report.changes_anything and not dry_run:
+                refresh_planner_statistics()
+        return self.report
+
+    def _write_all(
+        self, index, tags, authors, writings, redirects, images, *, dry_run: bool
+    ) -> None:
         try:
             with transaction.atomic():
                 self.check_slugs(index)
@@ -112,6 +144,7 @@ class ImportWriter:
                     self.remote_image(record)
                 for batch in _chunks(writings):
                     self.write_writings(batch)
+                    _forget_logged_queries()
                 self.write_redirects(redirects)
                 self.report.images_pending = RemoteImage.objects.filter(
                     source=self.source, status=RemoteImage.Status.PENDING
@@ -128,7 +161,6 @@ class ImportWriter:
                     raise _DryRun
         except _DryRun:
             pass
-        return self.report
 
     # --- Lookups ---------------------------------------------------------------------
 
@@ -208,13 +240,23 @@ class ImportWriter:
 
     # --- Tags and authors: one save each, as the admin would ------------------------
 
-    def _save_named(self, kind, obj, values: dict, adopted: bool, label: str) -> None:
+    def _save_named(
+        self, kind, obj, values: dict, adopted: bool, label: str, images: dict
+    ) -> None:
+        """Save a tag or author whose `values` differ; `images` are its image
+        fields, set now if downloaded, else once `fetch_remote_images` has."""
+        for name, image in images.items():
+            decided, image_id = self.image_id(image, kind, obj.pk, name)
+            if decided:
+                values[f"{name}_id"] = image_id
         if obj.pk is None:
             for name, value in values.items():
                 setattr(obj, name, value)
             obj.save()
             self.report.created[kind] += 1
             self.report.detail(f"new {kind}: {obj.slug}")
+            for name, image in images.items():  # its uses, now it has a pk
+                self.image_id(image, kind, obj.pk, name)
             return
         if adopted:  # an existing one: only its empty fields are filled
             values = {n: v for n, v in values.items() if not getattr(obj, n) and v}
@@ -259,7 +301,9 @@ class ImportWriter:
                         )
             if problems:
                 continue
-            self._save_named("tag", tag, values, adopted, record.slug)
+            images = {"og_image": record.og_image}
+            images["twitter_image"] = record.twitter_image
+            self._save_named("tag", tag, values, adopted, record.slug, images)
             self.tag_ids[record.key] = tag.pk
             if mapped.get(record.key) != tag.pk:
                 self.remember("tag", record.key, tag.pk)
@@ -289,16 +333,11 @@ class ImportWriter:
                 "bio": record.bio,
                 "website": record.website,
                 "location": record.location,
+                "links": record.links,
                 **{name: record.seo.get(name, "") for name in SEO_TEXT_FIELDS},
             }
             images = {"avatar": record.avatar, "cover_image": record.cover_image}
-            for name, image in images.items():
-                decided, image_id = self.image_id(image, "author", author.pk, name)
-                if decided:
-                    values[f"{name}_id"] = image_id
-            self._save_named("author", author, values, adopted, record.slug)
-            for name, image in images.items():  # a new author's uses, now it has a pk
-                self.image_id(image, "author", author.pk, name)
+            self._save_named("author", author, values, adopted, record.slug, images)
             self.author_ids[record.key] = author.pk
             if mapped.get(record.key) != author.pk:
                 self.remember("author", record.key, author.pk)

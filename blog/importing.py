@@ -23,7 +23,7 @@ from typing import Any
 from django.db import connection
 
 from blog.bulk import PostData, TagData
-from blog.models import Post, Tag
+from blog.models import Author, Page, Post, Tag
 from blog.search import is_postgresql
 from blog.slugs import is_valid_slug
 
@@ -290,7 +290,7 @@ def refresh_planner_statistics() -> None:
     """
     if not is_postgresql():
         return
-    models = (Post, Tag, Post.tags.through, Post.authors.through)
+    models = (Post, Page, Tag, Author, Post.tags.through, Post.authors.through)
     tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
     # VACUUM also clears the row versions the search-vector update leaves behind,
     # but cannot run inside a transaction (a caller's, or a test's).

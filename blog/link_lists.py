@@ -84,3 +84,43 @@ def validate_navigation(value) -> None:
                 "absolute http(s) URL.",
                 code="invalid_url",
             )
+
+
+# Ghost keeps a profile on X or Facebook as a handle ("@ada", "ada"), where a
+# link here is a URL; its themes and clients build the URL from the handle.
+_PROFILES = {
+    "x": ("https://x.com/", "@", {"x.com", "twitter.com", "mobile.twitter.com"}),
+    "facebook": ("https://www.facebook.com/", "", {"facebook.com", "m.facebook.com"}),
+}
+PROFILE_NETWORKS = {"twitter": "x", "x": "x", "facebook": "facebook"}
+
+
+def profile_link(network: str, handle: str) -> dict[str, str] | None:
+    """Ghost's `twitter`/`facebook` value as a link: "@ada" on X is
+    `{"network": "x", "url": "https://x.com/ada"}`. None for an empty or odd one."""
+    network = PROFILE_NETWORKS[network]
+    base, _, _ = _PROFILES[network]
+    handle = (handle or "").strip()
+    if _is_absolute_url(handle):
+        return {"network": network, "url": handle}
+    handle = handle.lstrip("@/")
+    if not handle or not all(char.isalnum() or char in "_.-/" for char in handle):
+        return None
+    return {"network": network, "url": base + handle}
+
+
+def profile_handle(links: list, network: str) -> str | None:
+    """The handle Ghost would show for the first link on `network` ("x" or
+    "facebook"): the path of a profile URL on that network, else the URL itself."""
+    _, prefix, hosts = _PROFILES[network]
+    names = {name for name, same in PROFILE_NETWORKS.items() if same == network}
+    for link in links or ():
+        if link.get("network") not in names:
+            continue
+        url = link.get("url") or ""
+        host, _, path = url.partition("://")[2].partition("/")
+        handle = path.split("?")[0].strip("/")
+        if host.removeprefix("www.") in hosts and handle:
+            return prefix + handle
+        return url or None
+    return None

@@ -16,6 +16,7 @@ import re
 from datetime import UTC, datetime
 
 from blog.images import Image, media_url
+from blog.link_lists import profile_handle
 from blog.public_urls import page_url
 
 EXCERPT_LENGTH = 500
@@ -90,13 +91,6 @@ def tag(entry, request, count: int | None = None) -> dict:
     return shape
 
 
-def _profile(links: list, network: str) -> str | None:
-    for link in links or ():
-        if link.get("network") == network:
-            return link.get("url")
-    return None
-
-
 def author(entry, request, count: int | None = None) -> dict:
     shape = {
         "id": str(entry.uuid),
@@ -107,8 +101,8 @@ def author(entry, request, count: int | None = None) -> dict:
         "bio": _or_none(entry.bio),
         "website": _or_none(entry.website),
         "location": _or_none(entry.location),
-        "facebook": _profile(entry.links, "facebook"),
-        "twitter": _profile(entry.links, "twitter") or _profile(entry.links, "x"),
+        "facebook": profile_handle(entry.links, "facebook"),
+        "twitter": profile_handle(entry.links, "x"),
         "meta_title": _or_none(entry.meta_title),
         "meta_description": _or_none(entry.meta_description),
         "url": page_url("author", entry.slug, request),
@@ -196,8 +190,8 @@ def settings(site, request, *, site_url: str | None) -> dict:
         "icon": _image_url(site.icon, request),
         "accent_color": None,
         "cover_image": None,
-        "facebook": _profile(site.links, "facebook"),
-        "twitter": _profile(site.links, "twitter") or _profile(site.links, "x"),
+        "facebook": profile_handle(site.links, "facebook"),
+        "twitter": profile_handle(site.links, "x"),
         "lang": site.locale,
         "locale": site.locale,
         "timezone": "Etc/UTC",

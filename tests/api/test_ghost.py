@@ -170,6 +170,21 @@ def test_no_email_username_or_user_id_in_authors(ghost, blog, django_user_model)
     assert "user" not in shape
 
 
+def test_profiles_are_ghosts_handles_not_urls(ghost, blog):
+    # Ghost's themes and starters build the URL themselves: `x.com/${twitter}`.
+    author = blog["authors"]["ada"]
+    author.links = [
+        {"network": "github", "url": "https://github.com/ada"},
+        {"network": "twitter", "url": "https://twitter.com/ada_l"},
+        {"network": "facebook", "url": "https://www.facebook.com/ada.lovelace/"},
+    ]
+    author.save()
+    shape = ghost("authors/slug/ada/").json()["authors"][0]
+    assert (shape["twitter"], shape["facebook"]) == ("@ada_l", "ada.lovelace")
+    grace = ghost("authors/slug/grace/").json()["authors"][0]
+    assert (grace["twitter"], grace["facebook"]) == (None, None)
+
+
 def test_settings(ghost, blog, settings):
     settings.SITE_URL = "https://www.example.com"
     body = ghost("settings/").json()

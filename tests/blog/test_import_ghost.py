@@ -211,6 +211,33 @@ def test_feature_and_social_images_wait_for_fetch_remote_images():
 # --- Idempotence, dry runs, versions and events -----------------------------------
 
 
+def test_tag_social_images_and_author_handles_are_kept(tmp_path):
+    def change(document, data):
+        data["tags"][0]["og_image"] = "https://images.example.com/eng-og.png"
+        data["tags"][0]["twitter_image"] = "__GHOST_URL__/content/images/eng-x.png"
+        data["users"][1]["facebook"] = "grace.hopper"
+        data["users"][1]["twitter"] = "not a handle!"
+
+    out = run(export_with(tmp_path, change), "--site-url", "https://old.example.com")
+
+    tag = Tag.objects.get(slug="engineering")
+    waiting = RemoteImageUse.objects.filter(kind="tag", object_id=tag.pk)
+    assert dict(waiting.values_list("field", "remote_image__url")) == {
+        "og_image": "https://images.example.com/eng-og.png",
+        "twitter_image": "https://old.example.com/content/images/eng-x.png",
+    }
+    assert Author.objects.get(slug="ada").links == [
+        {"network": "x", "url": "https://x.com/ada"}
+    ]
+    assert Author.objects.get(slug="grace").links == [
+        {"network": "facebook", "url": "https://www.facebook.com/grace.hopper"}
+    ]
+    assert "twitter 'not a handle!'" in out
+    assert "Nothing changed" in run(
+        export_with(tmp_path, change), "--site-url", "https://old.example.com"
+    )
+
+
 def test_a_second_run_changes_nothing_and_says_so():
     run(GHOST_5)
     revision = ContentRevision.objects.get().number

@@ -9,12 +9,10 @@ second run changes nothing. Images are recorded for `fetch_remote_images`.
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
 
 from blog.ghost_export import read_export, read_redirects
 from blog.import_records import ImportError_
 from blog.import_writer import ImportWriter
-from blog.importing import statement_timeout_lifted
 
 DEFAULT_MAX_MB = 50
 
@@ -73,22 +71,16 @@ class Command(BaseCommand):
             writer.report.skipped += export.skipped
             writer.report.notes += export.notes
             writer.report.bodies_kept_as_html = export.bodies_kept_as_html
-            with statement_timeout_lifted():
-                report = writer.run(
-                    index=export.index,
-                    tags=export.tags,
-                    authors=export.authors,
-                    writings=export.writings,
-                    redirects=redirects,
-                    dry_run=dry_run,
-                )
+            report = writer.run(
+                index=export.index,
+                tags=export.tags,
+                authors=export.authors,
+                writings=export.writings,
+                redirects=redirects,
+                dry_run=dry_run,
+            )
         except ImportError_ as error:
             raise CommandError(str(error)) from error
-        except DatabaseError as error:
-            raise CommandError(
-                f"{path}: the database refused the import; nothing was imported. "
-                f"{error}"
-            ) from error
         self.stdout.write(f"Ghost {export.version} export {path}:")
         for line in report.describe():
             self.stdout.write(line)

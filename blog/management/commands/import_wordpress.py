@@ -9,11 +9,9 @@ WordPress post ids so a second run changes nothing.
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
 
 from blog.import_records import ImportError_
 from blog.import_writer import ImportWriter
-from blog.importing import refresh_planner_statistics, statement_timeout_lifted
 from blog.wordpress_export import WxrReader
 
 
@@ -47,25 +45,17 @@ class Command(BaseCommand):
             writer = ImportWriter("wordpress", str(path), reason="import_wordpress")
             writer.report.skipped += scan.skipped
             writer.report.notes += scan.notes
-            with statement_timeout_lifted():
-                report = writer.run(
-                    index=scan.index,
-                    tags=list(scan.tags.values()),
-                    authors=list(scan.authors.values()),
-                    writings=reader.writings(),
-                    redirects=scan.redirects,
-                    images=list(scan.attachments.values()),
-                    dry_run=dry_run,
-                )
-                if report.changes_anything and not dry_run:
-                    refresh_planner_statistics()
+            report = writer.run(
+                index=scan.index,
+                tags=list(scan.tags.values()),
+                authors=list(scan.authors.values()),
+                writings=reader.writings(),
+                redirects=scan.redirects,
+                images=list(scan.attachments.values()),
+                dry_run=dry_run,
+            )
         except ImportError_ as error:
             raise CommandError(str(error)) from error
-        except DatabaseError as error:
-            raise CommandError(
-                f"{path}: the database refused the import; nothing was imported. "
-                f"{error}"
-            ) from error
         report.bodies_kept_as_html = reader.kept_as_html
         for name, count in sorted(reader.shortcodes.items()):
             report.note("shortcodes", f"[{name}] left as text in {count} post(s)")
