@@ -26,3 +26,22 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+def post_worker_init(worker) -> None:
+    """Load every view before the first request, then take what loading made out
+    of the garbage collector's sight (`gc.freeze()`).
+
+    Django, DRF and the app leave about 120,000 long-lived objects that every full
+    collection would walk again; a response that builds many objects (the writing
+    index: 10,000 entries) triggers several. Frozen, the index renders in 66 ms
+    instead of 102 (in-process median, 10,000 posts); small answers are unchanged.
+    """
+    import gc
+    from importlib import import_module
+
+    from django.conf import settings
+
+    import_module(settings.ROOT_URLCONF)  # and with it the views, the serializers
+    gc.collect()
+    gc.freeze()
