@@ -42,6 +42,8 @@ def post_worker_init(worker) -> None:
 
     from django.conf import settings
 
+    if not settings.configured:  # another WSGI app served from this folder
+        return
     import_module(settings.ROOT_URLCONF)  # and with it the views, the serializers
     gc.collect()
     gc.freeze()
