@@ -12,13 +12,12 @@ def index_entries(posts) -> list[dict]:
     """`{slug, title, summary, published_at, tags, authors}` for every post of the
     queryset `posts`, newest first.
 
-    Three flat queries: the posts (dates formatted by the database; the index
-    `post_visible_cover` carries every column, though PostgreSQL's default
-    `random_page_cost` of 4 has it prefer the table) and every tag and byline link
-    as a pair of ids (index-only: `post_author_in_order` keeps bylines in order); the
-    directories turn ids into slugs (tags in name order, authors in byline
-    order). No bodies, no model instances, no datetime objects (ten thousand of
-    those cost more than the queries).
+    Three flat queries, all index-only on PostgreSQL (with the `random_page_cost`
+    `config/settings.py` sets): the posts (dates formatted by the database) and
+    every tag and byline link as a pair of ids (`post_author_in_order` keeps the
+    bylines in order); the directories turn ids into slugs (tags in name order,
+    authors in byline order). No bodies, no model instances, no datetime objects
+    (ten thousand of those cost more than the queries).
     """
     tags = derived.directory(TAGS).slugs_by_post(TAGS.links())
     authors = derived.directory(AUTHORS).slugs_by_post(AUTHORS.links())
