@@ -28,6 +28,14 @@ if TYPE_CHECKING:
     from blog.site import Site
 
 T = TypeVar("T")
+_EVERY: list[PerVersion] = []
+
+
+def forget_everything() -> None:
+    """Empty every map of per-version values (a test whose rolled-back
+    transaction brings an old version token back)."""
+    for values in _EVERY:
+        values.clear()
 
 
 class PerVersion:
@@ -37,6 +45,7 @@ class PerVersion:
         self.max_entries = max_entries
         self.entries: OrderedDict[tuple[str, Hashable], object] = OrderedDict()
         self.lock = threading.Lock()
+        _EVERY.append(self)
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         version = versioning.pinned()
@@ -97,6 +106,9 @@ MEMO = PerVersion(max_entries=1024)
 # loading them was a query of its own. Shared by every request of a version: read
 # them, never change them.
 IMAGES = PerVersion(max_entries=256)
+# Every visible post's tag slugs and byline slugs (`slugs_by_post`): about a
+# megabyte each at 10,000 posts, so only the current and the previous version's.
+LINKS = PerVersion(max_entries=4)
 
 
 def count(queryset: QuerySet) -> int:
@@ -114,6 +126,15 @@ def directory(related: Related) -> Directory:
     from blog.related import Directory
 
     return MEMO.get(("directory", related.name), lambda: Directory.load(related))
+
+
+def slugs_by_post(related: Related) -> dict[int, list[str]]:
+    """`{post id: the slugs of its tags (or byline)}` for every post, in the
+    order readers see them (`Directory.slugs_by_post`). Shared by every request
+    of a version: read it, never change it."""
+    return LINKS.get(
+        related.name, lambda: directory(related).slugs_by_post(related.links())
+    )
 
 
 def visible_post_counts(related: Related) -> dict[int, int]:

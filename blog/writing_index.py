@@ -12,15 +12,17 @@ def index_entries(posts) -> list[dict]:
     """`{slug, title, summary, published_at, tags, authors}` for every post of the
     queryset `posts`, newest first.
 
-    Three flat queries, all index-only on PostgreSQL (with the `random_page_cost`
-    `config/settings.py` sets): the posts (dates formatted by the database) and
-    every tag and byline link as a pair of ids (`post_author_in_order` keeps the
-    bylines in order); the directories turn ids into slugs (tags in name order,
-    authors in byline order). No bodies, no model instances, no datetime objects
-    (ten thousand of those cost more than the queries).
+    At most three flat queries, all index-only on PostgreSQL (with the
+    `random_page_cost` `config/settings.py` sets): the posts (dates formatted by
+    the database) and every tag and byline link as a pair of ids
+    (`post_author_in_order` keeps the bylines in order); the directories turn ids
+    into slugs (tags in name order, authors in byline order). The slugs are kept
+    for the content version (`derived.slugs_by_post`): once read, the index is one
+    query. No bodies, no model instances, no datetime objects (ten thousand of
+    those cost more than the queries).
     """
-    tags = derived.directory(TAGS).slugs_by_post(TAGS.links())
-    authors = derived.directory(AUTHORS).slugs_by_post(AUTHORS.links())
+    tags = derived.slugs_by_post(TAGS)
+    authors = derived.slugs_by_post(AUTHORS)
     rows = (
         posts.newest_first()
         .annotate(published=UTCTimestampText("published_at"))

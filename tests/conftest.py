@@ -45,13 +45,11 @@ def _empty_cache(settings):
     versioning.KEEPER.forget()
     # Each test's transaction rolls the version row back to the same token, as a
     # restored database would; values kept per token must not survive it.
-    derived.MEMO.clear()
-    derived.IMAGES.clear()
+    derived.forget_everything()
     yield
     cache.clear()
     versioning.KEEPER.forget()
-    derived.MEMO.clear()
-    derived.IMAGES.clear()
+    derived.forget_everything()
 
 
 @pytest.fixture

@@ -21,11 +21,9 @@ def app(production_app, settings):
     """The production stack with the response cache off: every answer is rendered,
     so only the per-version values can carry anything from one request to the next."""
     settings.API_RESPONSE_CACHE = False
-    derived.MEMO.clear()
-    derived.IMAGES.clear()
+    derived.forget_everything()
     yield production_app
-    derived.MEMO.clear()
-    derived.IMAGES.clear()
+    derived.forget_everything()
 
 
 def get_json(app, path: str, query: str = "") -> dict:
@@ -90,6 +88,31 @@ def test_a_new_tag_and_a_renamed_tag_reach_filters_and_lists(
     }
     assert names["rust"] == "Rust"
     assert names["elixir"] == "Elixir & Erlang"
+
+
+def index_links(app) -> dict:
+    return {
+        entry["slug"]: (entry["tags"], entry["authors"])
+        for entry in get_json(app, "/api/v1/index/")["results"]
+    }
+
+
+def test_new_tags_bylines_and_slugs_reach_the_index_at_once(
+    blog, app, django_capture_on_commit_callbacks
+):
+    before = index_links(app)
+    assert before["newest"] == (["engineering"], ["grace"])
+    assert index_links(app) == before  # the second read, from the kept slugs
+    with django_capture_on_commit_callbacks(execute=True):
+        post = blog["posts"]["newest"]
+        post.tags.add(blog["tags"]["elixir"])
+        post.authors.add(blog["authors"]["ada"], through_defaults={"sort_order": 1})
+    assert index_links(app)["newest"] == (["elixir", "engineering"], ["grace", "ada"])
+    with django_capture_on_commit_callbacks(execute=True):
+        elixir = blog["tags"]["elixir"]
+        elixir.slug = "elixir-lang"
+        elixir.save()
+    assert index_links(app)["newest"][0] == ["elixir-lang", "engineering"]
 
 
 def test_a_scheduled_post_enters_the_counts_at_its_time(
