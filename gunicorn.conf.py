@@ -36,6 +36,7 @@ def post_worker_init(worker) -> None:
     collection would walk again; a response that builds many objects (the writing
     index: 10,000 entries) triggers several. Frozen, the index renders in 66 ms
     instead of 102 (in-process median, 10,000 posts); small answers are unchanged.
+    Large buffers go back to the system once freed (`_return_large_buffers`).
     """
     import gc
     from importlib import import_module
@@ -44,6 +45,32 @@ def post_worker_init(worker) -> None:
 
     if not settings.configured:  # another WSGI app served from this folder
         return
+    _return_large_buffers()
     import_module(settings.ROOT_URLCONF)  # and with it the views, the serializers
     gc.collect()
     gc.freeze()
+
+
+def _return_large_buffers() -> None:
+    """Hand every buffer of 1 MB or more back to the system once it is freed.
+
+    glibc raises its mmap threshold to the largest block freed so far: after one
+    18 MB answer (Ghost `limit=all`) every later large buffer comes from the heap,
+    and the heap keeps its peak. Measured in one process rendering that answer
+    seven times, then the writing index thirty: 152 MB resident against 132 MB
+    with the threshold fixed, for about 3 ms more per index render (its 4 MB
+    answer is mapped and faulted in afresh). glibc only; an operator's own
+    `MALLOC_MMAP_THRESHOLD_` wins.
+    """
+    import ctypes
+    import ctypes.util
+
+    if "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (musl, macOS)
+        return
+    m_mmap_threshold = -3
+    mallopt(m_mmap_threshold, 1024 * 1024)
