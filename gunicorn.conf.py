@@ -74,3 +74,28 @@ def _return_large_buffers() -> None:
         return
     m_mmap_threshold = -3
     mallopt(m_mmap_threshold, 1024 * 1024)
+
+
+# An answer this large leaves its objects behind in reference cycles (a DRF
+# response, its view and its request) that only a full collection frees: the
+# writing index is 4 MB, a Ghost `limit=all` 18 MB.
+LARGE_ANSWER_BYTES = 1_000_000
+
+
+def post_request(worker, req, environ, resp) -> None:
+    """After sending a large answer, collect the garbage it left, once it is out.
+
+    Without this a worker holds several finished answers at a time until the
+    collector's own turn: in one process serving the index 300 times, resident
+    memory swung between 116 and 162 MB; collected, it stayed at 113 MB. A
+    collection costs about 5 ms here (most objects are frozen), only after an
+    answer of 1 MB or more.
+    """
+    if getattr(resp, "sent", 0) < LARGE_ANSWER_BYTES:
+        return
+    import gc
+
+    from django.conf import settings
+
+    if settings.configured:  # not another WSGI app served from this folder
+        gc.collect()

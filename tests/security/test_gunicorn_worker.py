@@ -1,10 +1,17 @@
-"""`gunicorn.conf.py`'s worker start: the views are loaded and the objects loading
-made are frozen out of the garbage collector's walks before the first request."""
+"""`gunicorn.conf.py`'s worker hooks: the views are loaded and the objects loading
+made are frozen out of the garbage collector's walks before the first request;
+large buffers go back to the system, and a large answer's garbage is collected
+once it is sent."""
 
+import gc
 import json
+import runpy
 import subprocess
 import sys
+import weakref
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,8 +28,22 @@ print("WORKER", json.dumps([before, "api.views" in sys.modules, gc.get_freeze_co
 # Another WSGI app gunicorn serves from this folder (the benchmark's ceiling).
 _OTHER_APP_WORKER_START = """
 import gc, json, runpy, sys
-runpy.run_path("gunicorn.conf.py")["post_worker_init"](None)
-print("WORKER", json.dumps(["django.urls" in sys.modules, gc.get_freeze_count()]))
+
+
+class Node:
+    pass
+
+
+conf = runpy.run_path("gunicorn.conf.py")
+conf["post_worker_init"](None)
+gc.disable()
+node = Node()
+node.self = node
+conf["post_request"](None, None, {}, type("Sent", (), {"sent": 4_000_000})())
+found = any(thing is node for thing in gc.get_objects())
+del node
+print("WORKER", json.dumps(["django.urls" in sys.modules, gc.get_freeze_count(),
+                            found]))
 """
 
 
@@ -48,7 +69,8 @@ def test_a_worker_loads_the_views_and_freezes_what_loading_made():
 
 
 def test_a_worker_of_another_app_is_left_alone():
-    assert _worker(_OTHER_APP_WORKER_START) == [False, 0]
+    # No views loaded, nothing frozen, no collection after a large answer.
+    assert _worker(_OTHER_APP_WORKER_START) == [False, 0, True]
 
 
 # Whether a 2 MB buffer is mapped (`mallinfo2().hblks`) after a 20 MB one was
@@ -81,3 +103,34 @@ def test_a_worker_hands_large_buffers_back_to_the_system():
         _LARGE_BUFFERS, DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="true"
     )
     assert after == before + 1  # mapped: unmapped again when freed
+
+
+class _Sent:
+    def __init__(self, sent: int) -> None:
+        self.sent = sent
+
+
+def _garbage_in_a_cycle():
+    class Node:
+        pass
+
+    node = Node()
+    node.self = node  # only the cycle collector can free it
+    return weakref.ref(node)
+
+
+@pytest.fixture
+def conf():
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_after_a_large_answer_its_garbage_is_collected(conf):
+    gc.disable()
+    try:
+        small = _garbage_in_a_cycle()
+        conf["post_request"](None, None, {}, _Sent(20_000))
+        assert small() is not None  # a small answer: left to the collector
+        conf["post_request"](None, None, {}, _Sent(4_000_000))
+        assert small() is None
+    finally:
+        gc.enable()
