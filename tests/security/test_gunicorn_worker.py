@@ -20,8 +20,13 @@ import gc, json, runpy, sys
 import django
 django.setup()
 before = ["api.views" in sys.modules, gc.get_freeze_count()]
-runpy.run_path("gunicorn.conf.py")["post_worker_init"](None)
-print("WORKER", json.dumps([before, "api.views" in sys.modules, gc.get_freeze_count()]))
+conf = runpy.run_path("gunicorn.conf.py")
+conf["post_worker_init"](None)
+from django.core.signals import request_started
+environ = {}
+request_started.send(sender=None, environ=environ)
+print("WORKER", json.dumps([before, "api.views" in sys.modules, gc.get_freeze_count(),
+                            environ.get(conf["RENDERED"])]))
 """
 
 
@@ -39,7 +44,8 @@ conf["post_worker_init"](None)
 gc.disable()
 node = Node()
 node.self = node
-conf["post_request"](None, None, {}, type("Sent", (), {"sent": 4_000_000})())
+conf["post_request"](None, None, {conf["RENDERED"]: True},
+                     type("Sent", (), {"sent": 4_000_000})())
 found = any(thing is node for thing in gc.get_objects())
 del node
 print("WORKER", json.dumps(["django.urls" in sys.modules, gc.get_freeze_count(),
@@ -60,9 +66,10 @@ def _worker(script: str, **environment: str) -> list:
 
 
 def test_a_worker_loads_the_views_and_freezes_what_loading_made():
-    before, loaded, frozen = _worker(
+    before, loaded, frozen, rendered = _worker(
         _WORKER_START, DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="true"
     )
+    assert rendered is True  # what Django renders is marked for `post_request`
     assert before == [False, 0]
     assert loaded
     assert frozen > 50_000  # Django, DRF and the app's modules
@@ -124,13 +131,16 @@ def conf():
     return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 
 
-def test_after_a_large_answer_its_garbage_is_collected(conf):
+def test_after_a_large_rendered_answer_its_garbage_is_collected(conf):
+    rendered = {conf["RENDERED"]: True}
     gc.disable()
     try:
-        small = _garbage_in_a_cycle()
-        conf["post_request"](None, None, {}, _Sent(20_000))
-        assert small() is not None  # a small answer: left to the collector
+        garbage = _garbage_in_a_cycle()
+        conf["post_request"](None, None, rendered, _Sent(20_000))
+        assert garbage() is not None  # a small answer: left to the collector
         conf["post_request"](None, None, {}, _Sent(4_000_000))
-        assert small() is None
+        assert garbage() is not None  # a cached one, sent before Django ran
+        conf["post_request"](None, None, rendered, _Sent(4_000_000))
+        assert garbage() is None
     finally:
         gc.enable()
